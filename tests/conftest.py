@@ -1,0 +1,24 @@
+"""Shared fixtures: the heavy parts are built once per test session, as in the service."""
+
+from __future__ import annotations
+
+import pytest
+
+from moderation.language import LanguageGate
+from moderation.lexicon import Lexicon
+from moderation.text import PersianNormalizer
+
+
+@pytest.fixture(scope="session")
+def normalizer() -> PersianNormalizer:
+    return PersianNormalizer()
+
+
+@pytest.fixture(scope="session")
+def gate() -> LanguageGate:
+    return LanguageGate()
+
+
+@pytest.fixture(scope="session")
+def lexicon() -> Lexicon:
+    return Lexicon.default()
