@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from moderation.language.wordlists import ENGLISH_WORDS, FINGLISH_WORDS
+from moderation.language.wordlists import AMBIGUOUS_LATIN_WORDS, ENGLISH_WORDS, FINGLISH_WORDS
 
 _LATIN_WORD_RE = re.compile(r"[a-z][a-z']*[0-9]?[a-z']*")
 
@@ -19,7 +19,8 @@ _FINGLISH_PATTERNS = [
 ]
 _ENGLISH_PATTERNS = [
     re.compile(r"(?:tion|ment|ness|ing|ould|ight|ally|ous|ful|ity|ies)$"),
-    re.compile(r"^(?:th|wh)|ck|ph|wr|tch"),
+    re.compile(r"^(?:th|wh)|ck|ph|wr|tch|th"),
+    re.compile(r"[^aeiou](?:ers|ed|es|ly)$"),
 ]
 
 
@@ -31,7 +32,7 @@ class FinglishScore:
 
     @property
     def is_finglish(self) -> bool:
-        return self.words > 0 and self.finglish > self.english and self.finglish >= 0.25 * self.words
+        return self.finglish >= 1.0 and self.finglish > self.english
 
 
 def score_finglish(text: str) -> FinglishScore:
@@ -40,7 +41,10 @@ def score_finglish(text: str) -> FinglishScore:
     finglish = english = 0.0
     for word in words:
         bare = word.replace("'", "")
-        if bare in FINGLISH_WORDS:
+        if bare in AMBIGUOUS_LATIN_WORDS:
+            english += 0.3
+            finglish += 0.3
+        elif bare in FINGLISH_WORDS:
             finglish += 1.0
         elif bare in ENGLISH_WORDS:
             english += 1.0

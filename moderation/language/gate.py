@@ -31,7 +31,8 @@ PERSIAN = "fa"
 FINGLISH = "fa-Latn"
 UNDETERMINED = "und"
 
-_ARABIC_SCRIPT_RE = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF]")
+# Arabic-script *letters* (not digits ۰-۹ ٠-٩ or punctuation ، ؟ ؛)
+_ARABIC_SCRIPT_RE = re.compile(r"[\u0621-\u064A\u066E-\u06D3\u06D5\u06EE\u06EF\u06FA-\u06FF\u0750-\u077F\u08A0-\u08FF]")
 _LATIN_RE = re.compile(r"[A-Za-z]")
 _ARABIC_SCRIPT_WORD_RE = re.compile(r"[\u0621-\u064A\u0671-\u06D3\u06D5\u200c]+")
 # Arabic's definite article glued to a word: الكتاب, والشموخ, بالعربية
@@ -62,6 +63,7 @@ class LanguageGate:
         self._vocabulary = persian_vocabulary
         self._use_langdetect = use_langdetect
         self._lock = threading.Lock()
+        self._word_scores: dict[str, tuple[float, float]] = {}
 
     @cached_property
     def vocabulary(self) -> frozenset[str]:
@@ -89,6 +91,11 @@ class LanguageGate:
         if letters < 2:
             return LanguageResult(UNDETERMINED, 1.0, "empty")
         if latin > arabic_script:
+            if arabic_script >= 0.3 * letters:
+                # Persian with some English words is Persian.
+                mixed = self._arabic_script(text, arabic_script / letters)
+                if mixed.is_persian:
+                    return mixed
             return self._latin(text, latin / letters)
         return self._arabic_script(text, arabic_script / letters)
 
@@ -99,9 +106,14 @@ class LanguageGate:
         if finglish.is_finglish:
             confidence = finglish.finglish / max(1.0, finglish.finglish + finglish.english)
             return LanguageResult(FINGLISH, round(share * confidence, 3), "finglish")
-        if finglish.english > 0 and finglish.english >= 0.3 * finglish.words:
+        if finglish.english >= 1.0 and finglish.english >= 0.3 * finglish.words:
             return LanguageResult("en", round(share * min(1.0, 0.5 + finglish.english / finglish.words), 3), "words")
-        return self._ask_langdetect(text, fallback="en", share=share)
+        asked = self._ask_langdetect(text, fallback="en", share=share)
+        if asked.language != "en" and finglish.finglish > 0:
+            # Latin text that is not English, on a Persian news site, with Finglish
+            # spellings in it: Finglish (langdetect does not know it).
+            return LanguageResult(FINGLISH, round(0.6 * share, 3), "finglish")
+        return asked
 
     # -- Arabic script --------------------------------------------------------
 
@@ -116,34 +128,16 @@ class LanguageGate:
         if len(chars & KURDISH_ONLY_LETTERS) >= 1 and "ە" in chars | {"ێ"} and chars & {"ە", "ۆ", "ڵ", "ڕ"}:
             return LanguageResult("ku", round(share * 0.9, 3), "script")
 
-        words = _ARABIC_SCRIPT_WORD_RE.findall(text)
         persian = arabic = 0.0
-        vocabulary = self.vocabulary
-        for word in words:
-            bare = word.replace("\u200c", "")
-            if word in PERSIAN_WORDS or bare in PERSIAN_WORDS:
-                persian += 2.0
-            elif word in ARABIC_WORDS:
-                arabic += 2.0
-            elif word in URDU_WORDS:
-                persian -= 0.5
-                arabic -= 0.5
-            elif _ARABIC_ARTICLE_RE.match(word):
-                arabic += 1.5
-            elif bare in vocabulary or word in vocabulary:
-                persian += 1.0
-            elif (folded := bare.translate(_PERSIAN_KEYBOARD)) != bare and (
-                folded in PERSIAN_WORDS or folded in vocabulary
-            ):
-                # A Persian word typed on an Arabic keyboard (كتاب خوبي): Persian.
-                persian += 1.5
-                continue
-            if set(word) & PERSIAN_ONLY_LETTERS:
-                persian += 1.0
-            arabic_letters = set(word) & ARABIC_ONLY_LETTERS
-            if arabic_letters:
-                # ي and ك are also what Arabic keyboards type for Persian: weak evidence.
-                arabic += 1.0 if arabic_letters & {"ة", "ى"} else 0.4
+        cache = self._word_scores
+        for word in _ARABIC_SCRIPT_WORD_RE.findall(text):
+            scores = cache.get(word)
+            if scores is None:
+                if len(cache) > 200_000:
+                    cache.clear()
+                scores = cache[word] = self._score_word(word)
+            persian += scores[0]
+            arabic += scores[1]
         persian_forms = bool(chars & _PERSIAN_FORMS)
         arabic_forms = bool(chars & ARABIC_ONLY_LETTERS)
         if persian_forms and not arabic_forms and arabic < 2.0:
@@ -157,6 +151,36 @@ class LanguageGate:
             if margin <= -0.5 and arabic >= 2.0:
                 return LanguageResult("ar", round(share * min(1.0, 0.6 - 0.4 * margin), 3), "words")
         return self._ask_langdetect(text, fallback=PERSIAN if persian >= arabic else "ar", share=share)
+
+    def _score_word(self, word: str) -> tuple[float, float]:
+        """Evidence (Persian, Arabic) that one Arabic-script word gives."""
+        persian = arabic = 0.0
+        bare = word.replace("\u200c", "")
+        vocabulary = self.vocabulary
+        if word in PERSIAN_WORDS or bare in PERSIAN_WORDS:
+            persian += 2.0
+        elif word in ARABIC_WORDS:
+            arabic += 2.0
+        elif word in URDU_WORDS:
+            persian -= 0.5
+            arabic -= 0.5
+        elif _ARABIC_ARTICLE_RE.match(word):
+            arabic += 1.5
+        elif bare in vocabulary or word in vocabulary:
+            persian += 1.0
+        elif (folded := bare.translate(_PERSIAN_KEYBOARD)) != bare and (
+            folded in PERSIAN_WORDS or folded in vocabulary
+        ):
+            # A Persian word typed on an Arabic keyboard (كتاب خوبي): Persian.
+            return persian + 1.5, arabic
+        letters = set(word)
+        if letters & PERSIAN_ONLY_LETTERS:
+            persian += 1.0
+        arabic_letters = letters & ARABIC_ONLY_LETTERS
+        if arabic_letters:
+            # ي and ك are also what Arabic keyboards type for Persian: weak evidence.
+            arabic += 1.0 if arabic_letters & {"ة", "ى"} else 0.4
+        return persian, arabic
 
     # -- langdetect -----------------------------------------------------------
 
@@ -175,8 +199,6 @@ class LanguageGate:
         if not ranked:
             return LanguageResult(fallback, round(0.5 * share, 3), "script")
         best = ranked[0]
-        if best.lang == "en" and fallback == "en" and score_finglish(text).finglish > 0:
-            return LanguageResult(FINGLISH, round(0.5 * share, 3), "finglish")
         return LanguageResult(best.lang, round(share * best.prob, 3), "langdetect")
 
 

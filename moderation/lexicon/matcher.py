@@ -113,7 +113,17 @@ class Lexicon:
             if current is None or entry.severity > current.severity:
                 self._terms[key] = entry
                 self._collapsed.setdefault(_collapse(key), entry)
+        allowed = list(allowed)
         self._allowed = frozenset(matching_key(word) for word in allowed)
+        # allowed phrases (گوشت گاو) use up their words before any term is looked for
+        self._allowed_phrases = {
+            matching_key(phrase.split()[0]): matching_key(phrase) for phrase in allowed if len(phrase.split()) > 1
+        }
+        # first words of multi-word terms: only windows starting with one can join words
+        self._multiword_starts = frozenset(
+            matching_key(e.term.replace(chars.ZWNJ, " ").split()[0]) for e in self._terms.values() if _is_multiword(e)
+        )
+        self._cache: dict[str, LexiconEntry | None] = {}
 
     def __len__(self) -> int:
         return len(self._terms)
@@ -145,6 +155,16 @@ class Lexicon:
 
     def lookup(self, key: str) -> LexiconEntry | None:
         """The entry a single matching key stands for, allowing suffixes and doubled letters."""
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        if len(self._cache) > 200_000:  # bounded: comments keep bringing new words
+            self._cache.clear()
+        entry = self._cache[key] = self._lookup(key)
+        return entry
+
+    def _lookup(self, key: str) -> LexiconEntry | None:
         if key in self._allowed:
             return None
         for candidate in (key, _collapse(key)):
@@ -170,8 +190,19 @@ class Lexicon:
         found: list[LexiconMatch] = []
         i = 0
         while i < len(tokens):
+            phrase = self._allowed_phrases.get(tokens[i].key)
+            if phrase is not None:
+                skip = next(
+                    (n for n in range(2, MAX_WORDS + 1) if "".join(t.key for t in tokens[i : i + n]) == phrase), 0
+                )
+                if skip:
+                    i += skip
+                    continue
             hit = None
-            for size in range(min(MAX_WORDS, len(tokens) - i), 0, -1):
+            longest = min(MAX_WORDS, len(tokens) - i)
+            if len(tokens[i].key) > 1 and tokens[i].key not in self._multiword_starts:
+                longest = 1  # innocent neighbours are never joined into a term
+            for size in range(longest, 0, -1):
                 window = tokens[i : i + size]
                 entry = self.lookup("".join(t.key for t in window))
                 # Join words only for a multi-word term (بی شعور) or letters typed apart (خ ر):

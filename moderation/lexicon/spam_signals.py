@@ -21,6 +21,7 @@ AD_PHRASES = tuple(
     """.replace("\n", "|").split("|")
 )
 _AD_KEYS = frozenset("".join(p.split()) for p in AD_PHRASES if p.strip())
+_AD_FIRST_WORDS = frozenset(p.split()[0] for p in AD_PHRASES if p.strip())
 # the same character four or more times, outside laughter: !!!!!, ۱۱۱۱۱, 🔥🔥🔥🔥
 _RUN_RE = re.compile(r"(.)\1{3,}")
 
@@ -44,6 +45,9 @@ def spam_signals(text: NormalizedText) -> list[SpamSignal]:
     keys = [t.key for t in tokens]
     i = 0
     while i < len(tokens):
+        if keys[i] not in _AD_FIRST_WORDS:
+            i += 1
+            continue
         for size in (3, 2, 1):
             if i + size <= len(tokens) and "".join(keys[i : i + size]) in _AD_KEYS:
                 start, end = text.to_original(tokens[i].start, tokens[i + size - 1].end)

@@ -42,7 +42,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # numbers with separators: prices 12,000, dates 1403/05/12, decimals 3.5
     ("number", re.compile(rf"(?<![\w]){DIGIT}+(?:[.,٫٬/:]{DIGIT}+)+(?![\w])")),
     # letters and digits together: S24, A7, 5G, COVID19, mp3
-    ("code", re.compile(r"(?<![\w])(?=[A-Za-z]*[0-9])(?=[0-9]*[A-Za-z])[A-Za-z0-9]{2,}(?![\w])")),
+    # (not Finglish's 2/3/7 for ء/ع/ح inside a word: ta7rim, so2al)
+    ("code", re.compile(r"(?<![\w])(?:[A-Za-z]{1,6}[0-9]+[A-Za-z]{0,2}|[0-9]+[A-Za-z]{1,3})(?![\w])")),
     # laughter: ههههه, خخخخ, هاهاها, hahaha (recognised, never turned into a word)
     (
         "laughter",
@@ -66,7 +67,10 @@ class Entity:
 def find_entities(text: str) -> list[Entity]:
     """Non-overlapping entities in `text`, in order; earlier patterns win ties."""
     taken: list[Entity] = []
+    present = _present_kinds(text)
     for kind, pattern in _PATTERNS:
+        if kind not in present:
+            continue
         for match in pattern.finditer(text):
             start, end = match.span()
             if kind == "url":
@@ -77,3 +81,23 @@ def find_entities(text: str) -> list[Entity]:
             taken.append(Entity(kind, text[start:end], start, end))
     taken.sort(key=lambda e: e.start)
     return taken
+
+
+_DIGIT_RE = re.compile(DIGIT)
+_LAUGHTER_HINT_RE = re.compile(r"ههه|خخخ|هاها|[hH][aAeE][hH]|[lL][oO]+[lL]")
+
+
+def _present_kinds(text: str) -> set[str]:
+    """Cheap checks that skip patterns which cannot match (most comments have no link)."""
+    kinds = set()
+    if "@" in text:
+        kinds.update(("email", "mention"))
+    if "." in text:
+        kinds.add("url")
+    if "#" in text:
+        kinds.add("hashtag")
+    if _DIGIT_RE.search(text):
+        kinds.update(("phone", "number", "code"))
+    if _LAUGHTER_HINT_RE.search(text):
+        kinds.add("laughter")
+    return kinds

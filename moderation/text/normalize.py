@@ -22,6 +22,14 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from hazm.constants import (
+    AFFIX_SPACING_PATTERNS,
+    EXTRA_SPACE_PATTERNS,
+    PERSIAN_STYLE_PATTERNS,
+    PUNCTUATION_SPACING_PATTERNS,
+)
+from hazm.utils import regex_replace
+
 from moderation.text import characters as chars
 from moderation.text.entities import Entity, find_entities
 from moderation.text.mapped import MappedText
@@ -37,6 +45,17 @@ _MARKS_RE = re.compile(f"[{re.escape(chars.DIACRITICS)}{chars.KASHIDA}]+")
 # C0/C1 control characters other than newline and tab; NUL included
 _CONTROL_TABLE = {c: " " for c in [*range(0, 9), 11, 12, *range(14, 32), *range(0x7F, 0xA0)]}
 _CONTROL_TABLE[13] = "\n"
+_CONTROL_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in _CONTROL_TABLE) + "]")
+# anything the fold step would change: look-alikes, digits, letters to fold, letter runs
+_FOLD_NEEDED_RE = re.compile(
+    "[" + "".join(re.escape(chr(c)) for c in chars.FOLD_TABLE) + re.escape("".join(chars.IN_WORD_LOOKALIKES)) + "]"
+    r"|([^\W\d_])\1\1|(?<![^\W_])[^\W\d_][\s.\-_*+/|\u200c]+[^\W\d_](?![^\W_])"
+)
+# hazm's own patterns (hazm.constants), compiled once
+_PERSIAN_STYLE = [(re.compile(p), r) for p, r in PERSIAN_STYLE_PATTERNS]
+_EXTRA_SPACE = [(re.compile(p), r) for p, r in EXTRA_SPACE_PATTERNS]
+_AFFIX_SPACING = [(re.compile(p), r) for p, r in AFFIX_SPACING_PATTERNS]
+_PUNCTUATION_SPACING = [(re.compile(p), r) for p, r in PUNCTUATION_SPACING_PATTERNS]
 _PRESENTATION_RE = re.compile("[" + "".join(re.escape(c) for c in chars.PRESENTATION_FORMS) + "]")
 # several ZWNJs in a row, or ZWNJ next to a space, say no more than one
 _ZWNJ_RUN_RE = re.compile(r"\u200c{2,}|\u200c(?= )|(?<= )\u200c")
@@ -86,14 +105,19 @@ class NormalizedText:
     @cached_property
     def tokens(self) -> tuple[Token, ...]:
         """Words outside entities, with their matching keys."""
-        found = []
-        for match in _WORD_RE.finditer(self.text):
-            start, end = match.span()
-            if any(s < end and start < e for s, e in self._entity_ranges):
-                continue
-            word = match.group()
-            found.append(Token(word, word.replace(chars.ZWNJ, "").lower(), start, end))
-        return tuple(found)
+        text = self.text
+        if self._entity_ranges:  # blank entities out so that no word is found inside them
+            pieces, last = [], 0
+            for start, end in self._entity_ranges:
+                pieces.append(text[last:start])
+                pieces.append(" " * (end - start))
+                last = end
+            pieces.append(text[last:])
+            text = "".join(pieces)
+        return tuple(
+            Token(m.group(), m.group().replace(chars.ZWNJ, "").lower(), m.start(), m.end())
+            for m in _WORD_RE.finditer(text)
+        )
 
     def entities_of(self, kind: str) -> list[Entity]:
         return [e for e in self.entities if e.kind == kind]
@@ -117,6 +141,7 @@ class PersianNormalizer:
             unicodes_replacement=False,
             seperate_mi=True,
         )
+        self._tokenizer = self._hazm._tokenizer  # the tokenizer (and word list) hazm's spacing uses
 
     def normalize(self, text: str) -> NormalizedText:
         """Normalize `text`; never raises on any str."""
@@ -133,7 +158,7 @@ class PersianNormalizer:
             segment = _slice(cleaned, cursor, segment_end)
             if segment.text:
                 normalized = self.hazm_steps(self.fold(segment))
-                normalized = _keep_boundary_space(segment.text, normalized)
+                normalized = _keep_boundary_space(segment, normalized)
                 pieces.append(normalized)
                 position += len(normalized.text)
             if entity is None:
@@ -164,7 +189,8 @@ class PersianNormalizer:
         'احمق'
         """
         text = text.sub(_INVISIBLE_RE, lambda m: "", attach_deleted=False)
-        text = text.translate(_CONTROL_TABLE)
+        if _CONTROL_RE.search(text.text):
+            text = text.translate(_CONTROL_TABLE)
         text = text.sub(_PRESENTATION_RE, lambda m: chars.PRESENTATION_FORMS[m.group()])
         text = text.sub(_MARKS_RE, lambda m: "")
         return text.sub(_ZWNJ_RUN_RE, lambda m: "\u200c" if m.group().startswith("\u200c\u200c") else "")
@@ -175,6 +201,8 @@ class PersianNormalizer:
 
         ا.ح.م.ق → احمق, lحمق → احمق, اح2مق → احمق, احمقققق → احمق, كتاب → کتاب, ۱2٣ → ۱۲۳
         """
+        if not _FOLD_NEEDED_RE.search(text.text):
+            return text
         text = text.sub(_INNER_DIGIT_RE, lambda m: "")
         text = text.sub(_LOOKALIKE_RE, lambda m: chars.IN_WORD_LOOKALIKES[m.group()])
         text = text.sub(_SPACED_PERSIAN_RE, _join_letters)
@@ -184,10 +212,21 @@ class PersianNormalizer:
 
     def hazm_steps(self, text: MappedText) -> MappedText:
         """hazm's quote style, spacing and affix ZWNJ (کتابها → کتاب‌ها, می شود → می‌شود)."""
-        rewritten = self._hazm.persian_style(text.text)
-        rewritten = self._hazm.correct_spacing(rewritten)
+        rewritten = regex_replace(_PERSIAN_STYLE, text.text)
+        rewritten = self._correct_spacing(rewritten)
         rewritten = self._hazm.seperate_mi(rewritten)
         return text.realign(rewritten)
+
+    def _correct_spacing(self, text: str) -> str:
+        """hazm's `correct_spacing`, with its patterns compiled once instead of on every call."""
+        text = regex_replace(_EXTRA_SPACE, text)
+        lines = []
+        for line in text.split("\n"):
+            if line.strip():
+                line = " ".join(self._hazm.token_spacing(self._tokenizer.tokenize(line)))
+            lines.append(line)
+        text = regex_replace(_AFFIX_SPACING, "\n".join(lines))
+        return regex_replace(_PUNCTUATION_SPACING, text)
 
 
 def _join_letters(match: re.Match[str]) -> list[tuple[str, int, int]]:
@@ -199,15 +238,13 @@ def _slice(text: MappedText, start: int, end: int) -> MappedText:
     return MappedText(text.text[start:end], text.starts[start:end], text.ends[start:end], text.original_length)
 
 
-def _keep_boundary_space(source: str, normalized: MappedText) -> MappedText:
+def _keep_boundary_space(source: MappedText, normalized: MappedText) -> MappedText:
     """hazm strips a segment's edges; keep one space where the segment met an entity."""
     text, starts, ends = normalized.text, list(normalized.starts), list(normalized.ends)
-    if source[:1].isspace() and not text[:1].isspace():
-        pos = starts[0] if starts else normalized.original_length
-        text, starts, ends = " " + text, [pos, *starts], [pos, *ends]
-    if source[-1:].isspace() and not text[-1:].isspace():
-        pos = ends[-1] if ends else normalized.original_length
-        text, starts, ends = text + " ", [*starts, pos], [*ends, pos]
+    if source.text[:1].isspace() and not text[:1].isspace():
+        text, starts, ends = " " + text, [source.starts[0], *starts], [source.ends[0], *ends]
+    if source.text[-1:].isspace() and not text[-1:].isspace():
+        text, starts, ends = text + " ", [*starts, source.starts[-1]], [*ends, source.ends[-1]]
     return MappedText(text, tuple(starts), tuple(ends), normalized.original_length)
 
 

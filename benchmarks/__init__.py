@@ -1,0 +1,1 @@
+"""Benchmarks: printed figures (medians of repeated runs), never timed tests."""
