@@ -89,7 +89,7 @@ _LAUGHTER_HINT_RE = re.compile(r"ههه|خخخ|هاها|[hH][aAeE][hH]|[lL][oO]+
 
 def _present_kinds(text: str) -> set[str]:
     """Cheap checks that skip patterns which cannot match (most comments have no link)."""
-    kinds = set()
+    kinds: set[str] = set()
     if "@" in text:
         kinds.update(("email", "mention"))
     if "." in text:
