@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -75,6 +76,224 @@ def language(
     normalized = PersianNormalizer().normalize(_text_argument(text))
     result = LanguageGate().detect(normalized.language_view)
     _print({"language": result.language, "confidence": result.confidence, "method": result.method}, as_json)
+
+
+models_app = typer.Typer(help="List trained model versions.", no_args_is_help=True)
+data_app = typer.Typer(help="Check the training data.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+app.add_typer(data_app, name="data")
+
+DataDir = Annotated[Path | None, typer.Option("--data", help="Training data folder (default: training_data/).")]
+ModelsDir = Annotated[Path | None, typer.Option("--models", help="Model registry folder (default: models/).")]
+ModelName = Annotated[str, typer.Option("--name", help="Model name in the registry.")]
+
+
+def _settings(data: Path | None = None, models: Path | None = None) -> Any:
+    from moderation.settings import Settings
+
+    settings = Settings()
+    return settings.model_copy(
+        update={k: v for k, v in {"training_data_dir": data, "models_dir": models}.items() if v is not None}
+    )
+
+
+def _progress(message: str) -> None:
+    typer.echo(f"· {message}", err=True)
+
+
+@data_app.command("check")
+def data_check(data: DataDir = None, as_json: JsonFlag = False) -> None:
+    """Duplicates, empty texts, train/test overlap and per-label counts, before training."""
+    from moderation.corpus import CorpusError, check_corpus, load_corpus
+    from moderation.text import PersianNormalizer
+
+    settings = _settings(data)
+    try:
+        report = check_corpus(load_corpus(settings.training_data_dir), PersianNormalizer())
+    except CorpusError as error:
+        raise CliError(str(error)) from None
+    payload = {
+        "articles": report.articles,
+        "comments": report.comments,
+        "label_counts": report.label_counts,
+        "problems": report.problems,
+        "warnings": report.warnings,
+    }
+    _print(payload, as_json)
+    if not report.ok:
+        raise CliError(f"{len(report.problems)} problems in the training data")
+
+
+@app.command()
+def train(
+    data: DataDir = None,
+    models: ModelsDir = None,
+    name: ModelName = "moderation",
+    include_feedback: Annotated[
+        list[Path] | None, typer.Option("--include-feedback", help="Feedback file(s) from export-feedback.")
+    ] = None,
+    promote_it: Annotated[bool, typer.Option("--promote", help="Promote the new version if it is not worse.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Train a new immutable model version under models/<name>/<version>/."""
+    from moderation.corpus import CorpusError
+    from moderation.model import ModelStore
+    from moderation.model.workflow import Parts, WorkflowError, promote, train_new_version
+
+    settings = _settings(data, models)
+    for path in include_feedback or []:
+        if not path.is_file():
+            raise CliError(f"{path}: no such feedback file")
+    store = ModelStore(settings.models_dir)
+    try:
+        parts = Parts.build()
+        stored, manifest = train_new_version(
+            settings.training_data_dir, store, parts, name, tuple(include_feedback or ()), _progress
+        )
+        promoted = promote(settings.training_data_dir, store, parts, name, stored.version) if promote_it else None
+    except (CorpusError, WorkflowError) as error:
+        raise CliError(str(error)) from None
+    test = manifest["metrics"]["test"]
+    _print(
+        {
+            "version": stored.label,
+            "path": str(stored.path),
+            "seconds": manifest["training"]["seconds"],
+            "thresholds": manifest["thresholds"],
+            "test_macro_f1": test["macro_f1"],
+            "test_labels": test["labels"],
+            "test_automation": test["automation"],
+            "promoted": promoted,
+        },
+        as_json,
+    )
+
+
+@app.command()
+def evaluate(
+    version: Annotated[str, typer.Option("--version", help="Alias or version to evaluate.")] = "production",
+    split: Annotated[str, typer.Option("--split", help="train, dev or test.")] = "test",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Report folder (default: reports/<name>-<version>-<split>).")
+    ] = None,
+    data: DataDir = None,
+    models: ModelsDir = None,
+    name: ModelName = "moderation",
+    as_json: JsonFlag = False,
+) -> None:
+    """Metrics (precision, recall, F1 per label, macro F1, ROC AUC, confusion) as JSON plus a Markdown report."""
+    from moderation.model import ModelStore, ModelStoreError
+    from moderation.model.report import write_report
+    from moderation.model.workflow import Parts, WorkflowError, evaluate_version
+
+    settings = _settings(data, models)
+    try:
+        run, result, stored = evaluate_version(
+            settings.training_data_dir, ModelStore(settings.models_dir), Parts.build(), name, version, split
+        )
+    except (ModelStoreError, WorkflowError) as error:
+        raise CliError(str(error)) from None
+    folder = out or Path("reports") / f"{name}-{stored.version}-{split}"
+    report = write_report(run, result, folder, f"{stored.label} on the {split} split")
+    _print({"model": stored.label, "split": split, "report": str(report), **result}, as_json)
+
+
+@models_app.command("list")
+def models_list(models: ModelsDir = None, name: ModelName = "moderation", as_json: JsonFlag = False) -> None:
+    """Every version with its creation time, test macro F1 and aliases."""
+    from moderation.model import ModelStore
+
+    store = ModelStore(_settings(models=models).models_dir)
+    aliases = store.aliases(name)
+    rows = []
+    for stored in store.versions(name):
+        test = stored.manifest.get("metrics", {}).get("test", {})
+        rows.append(
+            {
+                "version": stored.version,
+                "created": stored.manifest.get("created"),
+                "test_macro_f1": test.get("macro_f1"),
+                "aliases": [a for a, v in aliases.items() if v == stored.version],
+            }
+        )
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        typer.echo(
+            f"{row['version']:>5}  {row['created']}  macro F1 {row['test_macro_f1']}  {' '.join(row['aliases'])}"
+        )
+
+
+@app.command("promote")
+def promote_command(
+    version: Annotated[str, typer.Argument(help="The version to serve, e.g. v3.")],
+    force: Annotated[bool, typer.Option("--force", help="Promote even if held-out metrics got worse.")] = False,
+    reason: Annotated[str, typer.Option("--reason", help="Why (required with --force).")] = "",
+    data: DataDir = None,
+    models: ModelsDir = None,
+    name: ModelName = "moderation",
+) -> None:
+    """Move the production alias to VERSION, refusing a model that is worse on the test split."""
+    from moderation.model import ModelStore, ModelStoreError
+    from moderation.model.workflow import Parts, WorkflowError, promote
+
+    settings = _settings(data, models)
+    try:
+        result = promote(
+            settings.training_data_dir, ModelStore(settings.models_dir), Parts.build(), name, version, force, reason
+        )
+    except (ModelStoreError, WorkflowError) as error:
+        raise CliError(str(error)) from None
+    _print({"promoted": version, **result}, False)
+
+
+@app.command()
+def rollback(
+    reason: Annotated[str, typer.Option("--reason", help="Why.")] = "rollback",
+    models: ModelsDir = None,
+    name: ModelName = "moderation",
+) -> None:
+    """Point production back at the version it had before the last promotion."""
+    from moderation.model import ModelStore
+    from moderation.model.workflow import WorkflowError
+    from moderation.model.workflow import rollback as do_rollback
+
+    try:
+        version = do_rollback(ModelStore(_settings(models=models).models_dir), name, reason)
+    except WorkflowError as error:
+        raise CliError(str(error)) from None
+    typer.echo(f"production is now {version}")
+
+
+@app.command()
+def check(
+    text: Annotated[str, typer.Argument(help="The comment ('-' reads standard input).")],
+    article: Annotated[Path | None, typer.Option("--article", help="JSON file with title, lead, body.")] = None,
+    parent: Annotated[str | None, typer.Option("--parent", help="The comment this one replies to.")] = None,
+    version: Annotated[str, typer.Option("--version", help="Alias or version.")] = "production",
+    models: ModelsDir = None,
+    name: ModelName = "moderation",
+) -> None:
+    """Print the full decision for one comment."""
+    from moderation.assembly import build_engine
+    from moderation.engine import ArticleText, CommentInput
+    from moderation.model import ModelStoreError
+
+    article_text = None
+    if article is not None:
+        try:
+            data = json.loads(article.read_text(encoding="utf-8"))
+            article_text = ArticleText(str(data.get("title", "")), str(data.get("lead", "")), str(data.get("body", "")))
+        except (OSError, json.JSONDecodeError, AttributeError) as error:
+            raise CliError(f"{article}: not a readable article JSON ({error})") from None
+    settings = _settings(models=models).model_copy(update={"model_name": name, "model_ref": version})
+    try:
+        engine = build_engine(settings)
+    except ModelStoreError as error:
+        raise CliError(str(error)) from None
+    decision = engine.moderate(CommentInput(_text_argument(text), article_text, parent))
+    typer.echo(json.dumps(decision.to_dict(), ensure_ascii=False, indent=2))
 
 
 def main() -> None:

@@ -22,3 +22,12 @@ def gate() -> LanguageGate:
 @pytest.fixture(scope="session")
 def lexicon() -> Lexicon:
     return Lexicon.default()
+
+
+@pytest.fixture(scope="session")
+def engine(normalizer: PersianNormalizer):  # type: ignore[no-untyped-def]
+    """The engine on the shipped production model, as the service builds it."""
+    from moderation.assembly import build_engine
+    from moderation.settings import Settings
+
+    return build_engine(Settings(), normalizer)

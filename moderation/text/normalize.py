@@ -119,6 +119,25 @@ class NormalizedText:
             for m in _WORD_RE.finditer(text)
         )
 
+    @cached_property
+    def model_text(self) -> str:
+        """The text models read: lower case, each entity replaced by a placeholder of its kind."""
+        text = self.text
+        if not self._entity_ranges:
+            return text.lower()
+        pieces, last = [], 0
+        for (start, end), entity in zip(self._entity_ranges, self.entities, strict=True):
+            pieces.append(text[last:start])
+            pieces.append(f" _{entity.kind}_ ")
+            last = end
+        pieces.append(text[last:])
+        return "".join(pieces).lower()
+
+    @cached_property
+    def keys_text(self) -> str:
+        """The words' matching keys, space separated (for topic similarity)."""
+        return " ".join(t.key for t in self.tokens)
+
     def entities_of(self, kind: str) -> list[Entity]:
         return [e for e in self.entities if e.kind == kind]
 

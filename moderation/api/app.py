@@ -1,0 +1,73 @@
+"""The HTTP API (FastAPI): a thin adapter over the engine, the comment service and the sites.
+
+`create_app(settings)` assembles everything in the lifespan; nothing is built at import.
+"""
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from sqlalchemy.exc import SQLAlchemyError
+
+from moderation.api.deps import Runtime
+from moderation.api.errors import install_error_handlers
+from moderation.api.middleware import BodyGuard
+from moderation.api.routes import router
+from moderation.model import ModelStoreError
+from moderation.settings import Settings
+
+log = logging.getLogger("moderation.api")
+
+
+class StartupError(RuntimeError):
+    """The service cannot start with these settings; the message says why."""
+
+
+def create_app(settings: Settings | None = None, engine_factory: Callable[[Settings], Any] | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            runtime = Runtime(settings, engine_factory)
+        except (ModelStoreError, ValueError, SQLAlchemyError, OSError) as error:
+            # One clear line instead of a traceback: what is wrong and where.
+            message = str(error).splitlines()[0]
+            log.error("refusing to start: %s", message)
+            raise StartupError(message) from None
+        if settings.create_demo_site:
+            runtime.ensure_demo_site()
+        runtime.dispatcher.start(settings.webhook_interval_seconds)
+        app.state.runtime = runtime
+        try:
+            yield
+        finally:
+            runtime.dispatcher.stop()
+            runtime.database.dispose()
+
+    app = FastAPI(
+        title="Persian comment moderation",
+        version="0.1.0",
+        description="Moderates reader comments of Persian news sites: approve, reject or review, with reasons.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
+
+    @app.middleware("http")
+    async def _measure(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        name = getattr(route, "path", "unmatched")
+        runtime: Runtime | None = getattr(request.app.state, "runtime", None)
+        if runtime is not None:
+            runtime.metrics.requests.labels(name, str(response.status_code)).inc()
+            runtime.metrics.latency.labels(name).observe(time.perf_counter() - started)
+        return response
+
+    app.include_router(router)
+    return app

@@ -1,0 +1,72 @@
+"""Dependencies of the routes: the runtime the lifespan built, the calling site, rate limits."""
+
+import logging
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from moderation.api.errors import ApiError
+from moderation.api.metrics import Metrics
+from moderation.api.middleware import client_key
+from moderation.api.ratelimit import RateLimiter
+from moderation.comments import CommentService
+from moderation.settings import Settings
+from moderation.sites import SiteInfo, authenticate, create_site
+from moderation.storage import build_engine, upgrade
+from moderation.storage.tables import Site
+from moderation.webhooks import WebhookDispatcher
+
+log = logging.getLogger("moderation.api")
+
+
+class Runtime:
+    """What the lifespan builds and the routes use."""
+
+    def __init__(self, settings: Settings, engine_factory: Callable[[Settings], Any] | None) -> None:
+        from moderation.assembly import build_engine as build_moderation_engine
+
+        self.settings = settings
+        self.metrics = Metrics()
+        url = settings.resolved_database_url()
+        if url.startswith("sqlite") and not settings.database_url:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.database = build_engine(url)
+        if settings.auto_migrate:
+            upgrade(self.database)
+        self.sessions = sessionmaker(self.database, expire_on_commit=False)
+        self.engine = (engine_factory or build_moderation_engine)(settings)
+        self.service = CommentService(self.sessions, self.engine, settings.resolved_hash_salt())
+        self.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        self.dispatcher = WebhookDispatcher(self.sessions, settings.webhook_timeout_seconds)
+        versions = self.engine.versions
+        self.metrics.model.labels(versions["model"], versions["normalizer"], versions["lexicon"]).set(1)
+        self.metrics.degraded.set(0 if self.engine.model is not None else 1)
+
+    def ensure_demo_site(self) -> None:
+        with self.sessions.begin() as session:
+            if session.scalar(select(Site.id).limit(1)) is not None:
+                return
+            _site, key, _ = create_site(session, "demo")
+        # Shown once: only its hash is stored.
+        print(f"Created site 'demo'. Its API key (shown once, keep it): {key}", flush=True)
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_site(request: Request, runtime: RuntimeDep) -> SiteInfo:
+    with runtime.sessions() as session:
+        site = authenticate(session, client_key(request.headers))
+    if site is None:
+        raise ApiError(401, "unauthorized", "a valid API key is required (Authorization: Bearer <key>)")
+    return site
+
+
+SiteDep = Annotated[SiteInfo, Depends(get_site)]

@@ -1,0 +1,182 @@
+"""The routes: thin, plain `def` (CPU-bound work runs in the threadpool)."""
+
+import json
+import logging
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from moderation.api.deps import Runtime, RuntimeDep, SiteDep
+from moderation.api.errors import ApiError
+from moderation.api.schemas import (
+    ArticleIn,
+    ArticleOut,
+    BatchIn,
+    BatchOut,
+    CommentListOut,
+    CommentOut,
+    ErrorOut,
+    ModerateIn,
+    ModerateOut,
+    PolicyOut,
+    SiteId,
+)
+from moderation.comments import Author, ModerationRequest, NotFound, StoredDecision
+from moderation.engine import ArticleText
+from moderation.sites import SiteError, SiteInfo, set_policy
+
+log = logging.getLogger("moderation.api")
+router = APIRouter()
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut} for status in (401, 404, 409, 413, 415, 422, 429)
+}
+
+
+def limit(runtime: Runtime, site: SiteInfo, cost: int = 1) -> None:
+    wait = runtime.limiter.take(site.id, cost)
+    if wait > 0:
+        seconds = max(1, int(wait + 0.999))
+        raise ApiError(429, "rate_limited", f"too many requests; retry in {seconds} s", {"Retry-After": str(seconds)})
+
+
+def to_request(body: ModerateIn, runtime: Runtime) -> ModerationRequest:
+    if len(body.text.encode("utf-8", "surrogatepass")) > runtime.settings.max_comment_bytes:
+        raise ApiError(
+            413, "comment_too_large", f"the comment is longer than {runtime.settings.max_comment_bytes} bytes"
+        )
+    article = ArticleText(body.article.title, body.article.lead, body.article.body) if body.article else None
+    author = Author(**body.author.model_dump()) if body.author else Author()
+    return ModerationRequest(body.comment_id, body.text, body.article_id, article, body.parent_id, author)
+
+
+def to_out(stored: StoredDecision) -> dict[str, Any]:
+    return {
+        "comment_id": stored.comment_id,
+        "revision": stored.revision,
+        "state": stored.state,
+        "replayed": stored.replayed,
+        "decision": stored.decision,
+    }
+
+
+def record(runtime: Runtime, site: SiteInfo, stored: StoredDecision) -> None:
+    if stored.replayed:
+        return
+    decision = stored.decision
+    runtime.metrics.verdicts.labels(site.name, decision["verdict"]).inc()
+    runtime.metrics.engine_latency.observe(decision["elapsed_ms"] / 1000)
+    for reason in decision["reasons"]:
+        runtime.metrics.reasons.labels(site.name, reason["code"]).inc()
+
+
+@router.post("/v1/moderate", response_model=ModerateOut, responses=ERRORS, tags=["moderation"])
+def moderate(body: ModerateIn, site: SiteDep, runtime: RuntimeDep) -> dict[str, Any]:
+    """Moderate one comment; the decision is stored before this reply. Same id and text → the stored decision."""
+    request = to_request(body, runtime)
+    limit(runtime, site)
+    stored = runtime.service.moderate(site, request)
+    record(runtime, site, stored)
+    return to_out(stored)
+
+
+@router.post("/v1/moderate/batch", response_model=BatchOut, responses=ERRORS, tags=["moderation"])
+def moderate_batch(body: BatchIn, site: SiteDep, runtime: RuntimeDep) -> dict[str, Any]:
+    """Up to 100 comments in one call, answered in order."""
+    requests = [to_request(item, runtime) for item in body.comments]
+    limit(runtime, site, len(requests))
+    results = []
+    for request in requests:
+        stored = runtime.service.moderate(site, request)
+        record(runtime, site, stored)
+        results.append(to_out(stored))
+    return {"results": results}
+
+
+@router.put("/v1/articles/{article_id}", response_model=ArticleOut, responses=ERRORS, tags=["articles"])
+def put_article(article_id: SiteId, body: ArticleIn, site: SiteDep, runtime: RuntimeDep) -> dict[str, Any]:
+    """Register or update an article so that comments need only its id."""
+    return asdict(runtime.service.put_article(site, article_id, ArticleText(body.title, body.lead, body.body)))
+
+
+@router.get("/v1/articles/{article_id}", response_model=ArticleOut, responses=ERRORS, tags=["articles"])
+def get_article(article_id: SiteId, site: SiteDep, runtime: RuntimeDep) -> dict[str, Any]:
+    try:
+        return asdict(runtime.service.get_article(site, article_id))
+    except NotFound as error:
+        raise ApiError(404, "not_found", str(error)) from None
+
+
+@router.get("/v1/comments/{comment_id}", response_model=CommentOut, responses=ERRORS, tags=["comments"])
+def get_comment(comment_id: SiteId, site: SiteDep, runtime: RuntimeDep) -> dict[str, Any]:
+    """The current state (automatic decision, pending review or the moderator's decision) and its history."""
+    try:
+        return runtime.service.get_comment(site, comment_id)
+    except NotFound as error:
+        raise ApiError(404, "not_found", str(error)) from None
+
+
+@router.get("/v1/comments", response_model=CommentListOut, responses=ERRORS, tags=["comments"])
+def list_comments(
+    site: SiteDep,
+    runtime: RuntimeDep,
+    changed_since: Annotated[datetime, Query(description="ISO 8601 time; comments changed after it.")],
+    limit_: Annotated[int, Query(alias="limit", ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """For sites that poll instead of taking webhooks."""
+    since = changed_since if changed_since.tzinfo else changed_since.replace(tzinfo=UTC)
+    rows = runtime.service.changed_since(site, since, limit_)
+    return {"comments": rows, "next_since": rows[-1]["updated_at"] if rows else None}
+
+
+@router.get("/v1/site/policy", response_model=PolicyOut, responses=ERRORS, tags=["site"])
+def get_policy(site: SiteDep) -> dict[str, Any]:
+    """This site's policy overrides and the policy in effect."""
+    return {"site": site.name, "overrides": site.policy, "effective": site.effective_policy().to_dict()}
+
+
+@router.put("/v1/site/policy", response_model=PolicyOut, responses=ERRORS, tags=["site"])
+def put_policy(body: dict[str, Any], site: SiteDep, runtime: RuntimeDep) -> dict[str, Any]:
+    """Replace this site's policy overrides (validated; thresholds, actions, language, word lists)."""
+    try:
+        with runtime.sessions.begin() as session:
+            updated = set_policy(session, site.id, body)
+    except SiteError as error:
+        raise ApiError(422, "invalid_policy", str(error)) from None
+    return {"site": updated.name, "overrides": updated.policy, "effective": updated.effective_policy().to_dict()}
+
+
+@router.get("/healthz", tags=["operations"])
+def healthz() -> dict[str, str]:
+    """Alive."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["operations"])
+def readyz(runtime: RuntimeDep) -> Response:
+    """Ready: model loaded and database reachable."""
+    checks: dict[str, str] = {"model": "ok" if runtime.engine.model is not None else "missing"}
+    try:
+        with runtime.database.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as error:  # any database failure means not ready
+        checks["database"] = f"unreachable: {type(error).__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    body = {"status": "ready" if ready else "not_ready", "checks": checks, "versions": runtime.engine.versions}
+
+    return Response(json.dumps(body), status_code=200 if ready else 503, media_type="application/json")
+
+
+@router.get("/metrics", tags=["operations"])
+def metrics(runtime: RuntimeDep) -> Response:
+    """Prometheus metrics."""
+    try:
+        runtime.metrics.queue_size.set(runtime.service.queue_size())
+    except Exception:  # metrics must answer even when the database does not
+        log.warning("queue size unavailable")
+    return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)

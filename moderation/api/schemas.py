@@ -1,0 +1,162 @@
+"""Request and response bodies (XIn / XOut). Unknown fields are refused."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+# A site's own ids: URL-safe, bounded (they appear in paths such as /v1/comments/{id}).
+SiteId = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:@-]+$")]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ArticleIn(StrictModel):
+    title: str = Field(default="", max_length=1_000)
+    lead: str = Field(default="", max_length=5_000)
+    body: str = Field(default="", max_length=200_000)
+
+
+class AuthorIn(StrictModel):
+    author_id: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320, description="Stored only as a salted hash.")
+    ip: str | None = Field(default=None, max_length=64, description="Stored only as a salted hash.")
+
+
+class ModerateIn(StrictModel):
+    comment_id: SiteId
+    text: str = Field(description="The comment as the reader wrote it.")
+    article_id: SiteId
+    article: ArticleIn | None = Field(
+        default=None, description="Inline article; else the one registered with PUT /v1/articles/{id}."
+    )
+    parent_id: SiteId | None = Field(default=None, description="The comment this one replies to.")
+    author: AuthorIn | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("text is empty")
+        return value
+
+
+class BatchIn(StrictModel):
+    comments: list[ModerateIn] = Field(min_length=1, max_length=100)
+
+
+class SpanOut(BaseModel):
+    start: int
+    end: int
+    text: str
+    source: str
+    detail: str
+
+
+class ReasonOut(BaseModel):
+    code: str
+    action: str
+    score: float
+    threshold: float
+    message: str
+    spans: list[SpanOut]
+
+
+class LanguageOut(BaseModel):
+    code: str | None = None
+    confidence: float | None = None
+    method: str | None = None
+
+
+class DecisionOut(BaseModel):
+    source: str
+    verdict: str
+    message: str
+    reasons: list[ReasonOut]
+    scores: dict[str, float]
+    language: LanguageOut
+    versions: dict[str, str]
+    notes: list[str]
+    degraded: list[str]
+    actor: str | None = None
+    elapsed_ms: float
+    decided_at: datetime
+
+
+class ModerateOut(BaseModel):
+    comment_id: str
+    revision: int
+    state: str = Field(description="approved, rejected or pending_review")
+    replayed: bool = Field(
+        description="True when the same text was already moderated: the stored decision is returned."
+    )
+    decision: DecisionOut
+
+
+class BatchOut(BaseModel):
+    results: list[ModerateOut]
+
+
+class ArticleOut(BaseModel):
+    article_id: str
+    title: str
+    lead: str
+    body: str
+    updated_at: datetime
+
+
+class CommentSummaryOut(BaseModel):
+    comment_id: str
+    article_id: str
+    parent_id: str | None
+    state: str
+    state_source: str
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class RevisionOut(BaseModel):
+    revision: int
+    created_at: datetime
+    decisions: list[DecisionOut]
+
+
+class EventOut(BaseModel):
+    at: datetime
+    kind: str
+    from_state: str | None
+    to_state: str | None
+    actor: str
+    detail: dict[str, Any]
+
+
+class CommentOut(CommentSummaryOut):
+    decision: DecisionOut
+    revisions: list[RevisionOut]
+    history: list[EventOut]
+
+
+class CommentListOut(BaseModel):
+    comments: list[CommentSummaryOut]
+    next_since: datetime | None = Field(description="Pass as changed_since to continue.")
+
+
+class PolicyOut(BaseModel):
+    site: str
+    overrides: dict[str, Any]
+    effective: dict[str, Any]
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody

@@ -1,0 +1,450 @@
+"""Moderating and keeping comments for sites: idempotent, revisioned, stored before the reply.
+
+Knows the engine and the database; knows nothing of HTTP.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from moderation.clock import aware, now
+from moderation.engine import REJECT, REVIEW, ArticleText, CommentInput, ModerationEngine
+from moderation.engine import Decision as EngineDecision
+from moderation.policy import Policy
+from moderation.sites import SiteInfo
+from moderation.storage.tables import Article, Comment, Decision, Event, OutboxMessage, ReviewItem, Revision
+
+log = logging.getLogger(__name__)
+
+STATE_OF_VERDICT = {"approve": "approved", "reject": "rejected", "review": "pending_review"}
+PRIORITY_WEIGHT = {"insult": 1.0, "accusation": 0.9, "spam": 0.6, "off_topic": 0.3}
+
+
+class NotFound(LookupError):
+    """The named comment or article does not exist for this site."""
+
+
+class Conflict(ValueError):
+    """The request contradicts what is stored (e.g. a decision on a comment not under review)."""
+
+
+@dataclass(frozen=True)
+class Author:
+    author_id: str | None = None
+    name: str | None = None
+    email: str | None = None
+    ip: str | None = None
+
+
+@dataclass(frozen=True)
+class ModerationRequest:
+    comment_id: str
+    text: str
+    article_id: str
+    article: ArticleText | None = None  # inline; else the registered article is used
+    parent_id: str | None = None
+    author: Author = field(default_factory=Author)
+
+
+@dataclass(frozen=True)
+class StoredDecision:
+    comment_id: str
+    revision: int
+    state: str
+    decision: dict[str, Any]
+    decided_at: datetime
+    replayed: bool
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    article_id: str
+    title: str
+    lead: str
+    body: str
+    updated_at: datetime
+
+
+class CommentService:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        engine: ModerationEngine,
+        hash_salt: bytes,
+        base_policy: Policy | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.engine = engine
+        self._salt = hash_salt
+        self._base_policy = base_policy or engine.policy
+        self._policies: dict[tuple[int, str], Policy] = {}
+
+    # -- moderation ----------------------------------------------------------
+
+    def moderate(self, site: SiteInfo, request: ModerationRequest) -> StoredDecision:
+        """Score and store a comment (or return the stored decision for the same text)."""
+        for attempt in range(3):
+            try:
+                return self._moderate_once(site, request)
+            except IntegrityError:
+                # Another request stored the same comment at the same moment: read what it stored.
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _moderate_once(self, site: SiteInfo, request: ModerationRequest) -> StoredDecision:
+        text_hash = hashlib.sha256(request.text.encode("utf-8", "surrogatepass")).hexdigest()
+        with self.sessions() as session:
+            existing = _comment(session, site.id, request.comment_id)
+            if existing is not None:
+                latest = _latest_revision(session, existing.id)
+                if latest.text_sha256 == text_hash:
+                    return self._stored(session, existing, latest, replayed=True)
+            article = request.article
+            if article is None:
+                registered = _article(session, site.id, request.article_id)
+                article = ArticleText(registered.title, registered.lead, registered.body) if registered else None
+            parent_text = None
+            if request.parent_id:
+                parent = _comment(session, site.id, request.parent_id)
+                if parent is not None:
+                    parent_text = _latest_revision(session, parent.id).text
+
+        decision = self.engine.moderate(CommentInput(request.text, article, parent_text), self._policy(site))
+        state = STATE_OF_VERDICT[decision.verdict]
+        moment = now()
+        with self.sessions.begin() as session:
+            if request.article is not None:
+                _upsert_article(session, site.id, request.article_id, request.article, moment)
+            comment = _comment(session, site.id, request.comment_id)
+            if comment is None:
+                comment = Comment(
+                    site_id=site.id,
+                    comment_id=request.comment_id,
+                    article_id=request.article_id,
+                    parent_id=request.parent_id,
+                    author_id=request.author.author_id,
+                    author_name=request.author.name,
+                    email_hash=self._hash(request.author.email),
+                    ip_hash=self._hash(request.author.ip),
+                    revision=1,
+                    state=state,
+                    state_source="auto",
+                    created_at=moment,
+                    updated_at=moment,
+                )
+                session.add(comment)
+                session.flush()
+                number, previous_state, kind = 1, None, "moderated"
+            else:
+                number = comment.revision + 1
+                previous_state, kind = comment.state, "revised"
+                comment.revision, comment.state, comment.state_source, comment.updated_at = (
+                    number,
+                    state,
+                    "auto",
+                    moment,
+                )
+                for item in session.scalars(
+                    select(ReviewItem).where(
+                        ReviewItem.comment_pk == comment.id, ReviewItem.state.in_(("pending", "claimed"))
+                    )
+                ):
+                    item.state = "superseded"
+            revision = Revision(
+                comment_pk=comment.id, number=number, text=request.text, text_sha256=text_hash, created_at=moment
+            )
+            session.add(revision)
+            session.flush()
+            row = _decision_row(revision.id, decision, "engine", None, moment)
+            session.add(row)
+            session.flush()
+            if decision.verdict == REVIEW:
+                session.add(
+                    ReviewItem(
+                        site_id=site.id,
+                        comment_pk=comment.id,
+                        decision_pk=row.id,
+                        state="pending",
+                        priority=_priority(decision),
+                        created_at=moment,
+                    )
+                )
+            session.add(
+                Event(
+                    comment_pk=comment.id,
+                    kind=kind,
+                    from_state=previous_state,
+                    to_state=state,
+                    actor="engine",
+                    detail={"revision": number, "verdict": decision.verdict, "model": decision.versions.get("model")},
+                    created_at=moment,
+                )
+            )
+            return StoredDecision(request.comment_id, number, state, _decision_dict(row), moment, replayed=False)
+
+    def _stored(self, session: Session, comment: Comment, revision: Revision, replayed: bool) -> StoredDecision:
+        row = session.scalar(
+            select(Decision).where(Decision.revision_pk == revision.id).order_by(Decision.id.desc()).limit(1)
+        )
+        assert row is not None
+        return StoredDecision(
+            comment.comment_id, revision.number, comment.state, _decision_dict(row), aware(row.created_at), replayed
+        )
+
+    def _policy(self, site: SiteInfo) -> Policy:
+        key = (site.id, repr(sorted(site.policy.items())) if site.policy else "")
+        policy = self._policies.get(key)
+        if policy is None:
+            policy = self._policies[key] = site.effective_policy(self._base_policy)
+        return policy
+
+    def _hash(self, value: str | None) -> str | None:
+        if not value:
+            return None
+        return hmac.new(self._salt, value.strip().lower().encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+
+    # -- moderator decisions (the review queue builds on this) -----------------
+
+    def record_moderator_decision(
+        self, site_id: int, comment_id: str, verdict: str, actor: str, note: str = ""
+    ) -> dict[str, Any]:
+        """A human approves or rejects a comment under review; the site is told by webhook."""
+        if verdict not in ("approve", "reject"):
+            raise Conflict("a moderator decides approve or reject")
+        moment = now()
+        with self.sessions.begin() as session:
+            comment = _comment(session, site_id, comment_id)
+            if comment is None:
+                raise NotFound(f"no comment '{comment_id}'")
+            if comment.state != "pending_review":
+                raise Conflict(f"comment '{comment_id}' is {comment.state}, not under review")
+            revision = _latest_revision(session, comment.id)
+            previous = comment.state
+            comment.state, comment.state_source, comment.updated_at = STATE_OF_VERDICT[verdict], "moderator", moment
+            row = Decision(
+                revision_pk=revision.id,
+                source="moderator",
+                verdict=verdict,
+                message="",
+                reasons=[],
+                scores={},
+                language={},
+                versions={},
+                notes=[note] if note else [],
+                degraded=[],
+                actor=actor,
+                elapsed_ms=0.0,
+                created_at=moment,
+            )
+            session.add(row)
+            for item in session.scalars(
+                select(ReviewItem).where(
+                    ReviewItem.comment_pk == comment.id, ReviewItem.state.in_(("pending", "claimed"))
+                )
+            ):
+                item.state, item.decided_at = "decided", moment
+            session.add(
+                Event(
+                    comment_pk=comment.id,
+                    kind="decided",
+                    from_state=previous,
+                    to_state=comment.state,
+                    actor=actor,
+                    detail={"note": note, "revision": revision.number},
+                    created_at=moment,
+                )
+            )
+            payload = {
+                "event": "comment.decided",
+                "comment_id": comment.comment_id,
+                "article_id": comment.article_id,
+                "revision": revision.number,
+                "state": comment.state,
+                "verdict": verdict,
+                "decided_by": "moderator",
+                "decided_at": moment.isoformat(),
+            }
+            session.add(
+                OutboxMessage(
+                    site_id=site_id,
+                    comment_pk=comment.id,
+                    event="comment.decided",
+                    payload=payload,
+                    attempts=0,
+                    next_attempt_at=moment,
+                    created_at=moment,
+                )
+            )
+            return payload
+
+    # -- articles --------------------------------------------------------------
+
+    def put_article(self, site: SiteInfo, article_id: str, article: ArticleText) -> ArticleView:
+        with self.sessions.begin() as session:
+            row = _upsert_article(session, site.id, article_id, article, now())
+            return _article_view(row)
+
+    def get_article(self, site: SiteInfo, article_id: str) -> ArticleView:
+        with self.sessions() as session:
+            row = _article(session, site.id, article_id)
+            if row is None:
+                raise NotFound(f"no article '{article_id}'")
+            return _article_view(row)
+
+    # -- reading comments ------------------------------------------------------
+
+    def get_comment(self, site: SiteInfo, comment_id: str) -> dict[str, Any]:
+        """Current state with the full history: revisions, decisions, events."""
+        with self.sessions() as session:
+            comment = _comment(session, site.id, comment_id)
+            if comment is None:
+                raise NotFound(f"no comment '{comment_id}'")
+            revisions = list(
+                session.scalars(select(Revision).where(Revision.comment_pk == comment.id).order_by(Revision.number))
+            )
+            decisions = {
+                r.id: [
+                    _decision_dict(d)
+                    for d in session.scalars(select(Decision).where(Decision.revision_pk == r.id).order_by(Decision.id))
+                ]
+                for r in revisions
+            }
+            events = session.scalars(select(Event).where(Event.comment_pk == comment.id).order_by(Event.id))
+            latest = decisions[revisions[-1].id][-1]
+            return {
+                **_comment_summary(comment),
+                "decision": latest,
+                "revisions": [
+                    {"revision": r.number, "created_at": aware(r.created_at), "decisions": decisions[r.id]}
+                    for r in revisions
+                ],
+                "history": [
+                    {
+                        "at": aware(e.created_at),
+                        "kind": e.kind,
+                        "from_state": e.from_state,
+                        "to_state": e.to_state,
+                        "actor": e.actor,
+                        "detail": e.detail,
+                    }
+                    for e in events
+                ],
+            }
+
+    def changed_since(self, site: SiteInfo, since: datetime, limit: int) -> list[dict[str, Any]]:
+        with self.sessions() as session:
+            rows = session.scalars(
+                select(Comment)
+                .where(Comment.site_id == site.id, Comment.updated_at > since)
+                .order_by(Comment.updated_at, Comment.id)
+                .limit(limit)
+            )
+            return [_comment_summary(c) for c in rows]
+
+    def queue_size(self) -> int:
+        with self.sessions() as session:
+            return int(
+                session.scalar(select(func.count()).select_from(ReviewItem).where(ReviewItem.state == "pending")) or 0
+            )
+
+
+def _comment(session: Session, site_id: int, comment_id: str) -> Comment | None:
+    return session.scalar(select(Comment).where(Comment.site_id == site_id, Comment.comment_id == comment_id))
+
+
+def _latest_revision(session: Session, comment_pk: int) -> Revision:
+    revision = session.scalar(
+        select(Revision).where(Revision.comment_pk == comment_pk).order_by(Revision.number.desc()).limit(1)
+    )
+    assert revision is not None
+    return revision
+
+
+def _article(session: Session, site_id: int, article_id: str) -> Article | None:
+    return session.scalar(select(Article).where(Article.site_id == site_id, Article.article_id == article_id))
+
+
+def _upsert_article(session: Session, site_id: int, article_id: str, article: ArticleText, moment: datetime) -> Article:
+    row = _article(session, site_id, article_id)
+    if row is None:
+        row = Article(site_id=site_id, article_id=article_id, updated_at=moment)
+        session.add(row)
+    if (row.title, row.lead, row.body) != (article.title, article.lead, article.body):
+        row.title, row.lead, row.body, row.updated_at = article.title, article.lead, article.body, moment
+    session.flush()
+    return row
+
+
+def _article_view(row: Article) -> ArticleView:
+    return ArticleView(row.article_id, row.title, row.lead, row.body, aware(row.updated_at))
+
+
+def _priority(decision: EngineDecision) -> float:
+    """Likely harm × uncertainty: a high harm score near its threshold comes first."""
+    best = 0.0
+    for reason in decision.reasons:
+        weight = PRIORITY_WEIGHT.get(reason.code, 0.5)
+        uncertainty = 1.0 - abs(reason.score - reason.threshold) if reason.action != REJECT else 0.5
+        best = max(best, weight * reason.score * max(0.1, uncertainty))
+    return round(best, 4)
+
+
+def _decision_row(
+    revision_pk: int, decision: EngineDecision, source: str, actor: str | None, moment: datetime
+) -> Decision:
+    data = decision.to_dict()
+    return Decision(
+        revision_pk=revision_pk,
+        source=source,
+        verdict=decision.verdict,
+        message=decision.message,
+        reasons=data["reasons"],
+        scores=data["scores"],
+        language=data["language"],
+        versions=data["versions"],
+        notes=list(decision.notes),
+        degraded=list(decision.degraded),
+        actor=actor,
+        elapsed_ms=decision.elapsed_ms,
+        created_at=moment,
+    )
+
+
+def _decision_dict(row: Decision) -> dict[str, Any]:
+    return {
+        "source": row.source,
+        "verdict": row.verdict,
+        "message": row.message,
+        "reasons": row.reasons,
+        "scores": row.scores,
+        "language": row.language,
+        "versions": row.versions,
+        "notes": row.notes,
+        "degraded": row.degraded,
+        "actor": row.actor,
+        "elapsed_ms": row.elapsed_ms,
+        "decided_at": aware(row.created_at),
+    }
+
+
+def _comment_summary(comment: Comment) -> dict[str, Any]:
+    return {
+        "comment_id": comment.comment_id,
+        "article_id": comment.article_id,
+        "parent_id": comment.parent_id,
+        "state": comment.state,
+        "state_source": comment.state_source,
+        "revision": comment.revision,
+        "created_at": aware(comment.created_at),
+        "updated_at": aware(comment.updated_at),
+    }

@@ -1,0 +1,16 @@
+"""The labelled corpus: loading, splitting by article, checking before training."""
+
+from moderation.corpus.checks import CorpusReport, check_corpus
+from moderation.corpus.dataset import LABELS, Article, Comment, Corpus, CorpusError, load_corpus, split_of
+
+__all__ = [
+    "LABELS",
+    "Article",
+    "Comment",
+    "Corpus",
+    "CorpusError",
+    "CorpusReport",
+    "check_corpus",
+    "load_corpus",
+    "split_of",
+]

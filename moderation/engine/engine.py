@@ -1,0 +1,210 @@
+"""The moderation engine: given its parts, turns a comment into a decision.
+
+normalizer → language gate → detectors (lexicon, model heads for insult, spam,
+off-topic, accusation) → policy → decision with reasons. It knows nothing of
+HTTP or storage.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+
+from moderation.engine.decision import (
+    APPROVE,
+    MESSAGES_FA,
+    REJECT,
+    REVIEW,
+    Decision,
+    LanguageInfo,
+    Reason,
+    Span,
+)
+from moderation.engine.inputs import CommentInput
+from moderation.engine.prepare import PreparedComment, Preparer
+from moderation.language import FINGLISH, UNDETERMINED, LanguageGate
+from moderation.lexicon import Lexicon, LexiconEntry
+from moderation.model.bundle import CATEGORIES, ModelBundle
+from moderation.model.signals import accusation_targets, accusation_terms
+from moderation.policy import Policy, default_policy
+from moderation.text import PersianNormalizer
+
+log = logging.getLogger(__name__)
+
+_SEVERE_CATEGORIES = ("profanity", "sexual", "slur")
+
+
+class ModerationEngine:
+    """Thread-safe after construction; build once per process."""
+
+    def __init__(
+        self,
+        normalizer: PersianNormalizer,
+        gate: LanguageGate,
+        lexicon: Lexicon,
+        model: ModelBundle | None,
+        model_version: str | None,
+        policy: Policy | None = None,
+    ) -> None:
+        self.normalizer = normalizer
+        self.gate = gate
+        self.lexicon = lexicon
+        self.model = model
+        self.model_version = model_version or "none"
+        self.policy = policy or default_policy()
+        self.preparer = Preparer(normalizer, gate, lexicon, model)
+        self._site_lexicons: dict[tuple[tuple[str, ...], tuple[str, ...]], Lexicon] = {}
+
+    @property
+    def versions(self) -> dict[str, str]:
+        return {
+            "normalizer": self.normalizer.version,
+            "language_gate": self.gate.version,
+            "lexicon": self.lexicon.version,
+            "model": self.model_version,
+        }
+
+    def lexicon_for(self, policy: Policy) -> Lexicon:
+        """The shipped lexicon plus a site's deny- and allow-list words (built once per list)."""
+        if not policy.deny_terms and not policy.allow_terms:
+            return self.lexicon
+        key = (policy.deny_terms, policy.allow_terms)
+        lexicon = self._site_lexicons.get(key)
+        if lexicon is None:
+            extra = [LexiconEntry(term, "insult", 2, term.isascii()) for term in policy.deny_terms]
+            lexicon = self._site_lexicons[key] = Lexicon.default(extra, policy.allow_terms)
+        return lexicon
+
+    def moderate(self, comment: CommentInput, policy: Policy | None = None) -> Decision:
+        """Decide one comment. Never raises on any text; a failing stage degrades to review."""
+        started = time.perf_counter()
+        policy = policy or self.policy
+        lexicon = self.lexicon_for(policy)
+        prepared = self.preparer.prepare(comment, lexicon)
+        notes: list[str] = []
+        degraded: list[str] = []
+        scores: dict[str, float] = {}
+        language = prepared.language
+        persian = language.language == "fa" or language.language in policy.language.allowed
+
+        if persian and self.model is not None:
+            try:
+                scores = self.model.score(prepared.normalized.model_text, prepared.signals)
+            except Exception:  # a broken model must not approve anything silently
+                log.exception("model scoring failed")
+                degraded.append("model")
+        elif persian:
+            degraded.append("model")
+        if persian and not prepared.has_context:
+            notes.append("off_topic skipped: no article text")
+
+        reasons = self._reasons(prepared, scores, policy, persian)
+        if degraded:
+            reasons.append(Reason("degraded", REVIEW, 1.0, 1.0, MESSAGES_FA["degraded"]))
+        verdict = _verdict(reasons, language.language, policy)
+        versions = {**self.versions, "lexicon": lexicon.version}
+        return Decision(
+            verdict=verdict,
+            reasons=tuple(reasons),
+            scores={k: round(v, 4) for k, v in scores.items()},
+            language=LanguageInfo(language.language, language.confidence, language.method),
+            versions=versions,
+            notes=tuple(notes),
+            degraded=tuple(degraded),
+            elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
+        )
+
+    def moderate_batch(self, comments: Iterable[CommentInput], policy: Policy | None = None) -> list[Decision]:
+        return [self.moderate(comment, policy) for comment in comments]
+
+    # -- reasons -----------------------------------------------------------------
+
+    def _reasons(
+        self, prepared: PreparedComment, scores: dict[str, float], policy: Policy, persian: bool
+    ) -> list[Reason]:
+        reasons: list[Reason] = []
+        text = prepared.normalized
+        language = prepared.language.language
+
+        if not persian and language != UNDETERMINED:
+            code = "finglish" if language == FINGLISH else "non_persian"
+            action = policy.language.finglish_action if code == "finglish" else policy.language.other_language_action
+            if action != APPROVE:
+                reasons.append(Reason(code, action, prepared.language.confidence, 0.0, MESSAGES_FA[code]))
+
+        lexicon_spans = tuple(
+            Span(m.start, m.end, m.text, "lexicon", f"{m.term}|{m.category}|{','.join(m.evasions)}")
+            for m in prepared.lexicon
+        )
+        severe = [m for m in prepared.lexicon if m.category in _SEVERE_CATEGORIES]
+        if severe and max(m.severity for m in severe) >= policy.lexicon.reject_severity:
+            spans = tuple(s for s, m in zip(lexicon_spans, prepared.lexicon, strict=True) if m in severe)
+            reasons.append(
+                Reason("profanity", REJECT, 1.0, float(policy.lexicon.reject_severity), MESSAGES_FA["profanity"], spans)
+            )
+        threats = [m for m in prepared.lexicon if m.category == "threat"]
+        if threats:
+            top = max(m.severity for m in threats)
+            action = REJECT if top >= policy.lexicon.threat_reject_severity else REVIEW
+            spans = tuple(s for s, m in zip(lexicon_spans, prepared.lexicon, strict=True) if m in threats)
+            reasons.append(
+                Reason(
+                    "threat", action, 1.0, float(policy.lexicon.threat_reject_severity), MESSAGES_FA["threat"], spans
+                )
+            )
+
+        spam_spans = tuple(Span(s.start, s.end, s.text, "spam", s.kind) for s in prepared.spam)
+        if not persian:
+            # No model for other languages: the lexicon's insult words still count, and links are links.
+            insults = [m for m in prepared.lexicon if m.category == "insult"]
+            if insults and not any(r.code == "profanity" for r in reasons):
+                spans = tuple(s for s, m in zip(lexicon_spans, prepared.lexicon, strict=True) if m in insults)
+                reasons.append(Reason("insult", REVIEW, 1.0, 1.0, MESSAGES_FA["insult"], spans))
+            if any(s.kind in ("url", "phone", "mention", "email") for s in prepared.spam):
+                reasons.append(Reason("spam", REVIEW, 1.0, 1.0, MESSAGES_FA["spam"], spam_spans))
+            return reasons
+
+        assert self.model is not None or not scores
+        for category in CATEGORIES:
+            if category not in scores:
+                continue
+            rule = policy.rule(category)
+            if not rule.enabled:
+                continue
+            tuned = self.model.thresholds.get(category, {}) if self.model else {}
+            review_at = rule.review_at if rule.review_at is not None else tuned.get("review", 0.5)
+            reject_at = rule.reject_at if rule.reject_at is not None else tuned.get("reject", 1.01)
+            score = scores[category]
+            if category == "off_topic" and not prepared.has_context:
+                continue
+            if score >= reject_at and rule.can_reject:
+                action, threshold = REJECT, reject_at
+            elif score >= review_at:
+                action, threshold = REVIEW, review_at
+            else:
+                continue
+            if category == "insult":
+                spans = lexicon_spans
+            elif category == "spam":
+                spans = spam_spans
+            elif category == "accusation":
+                spans = tuple(Span(s, e, text.original[s:e], "accusation_term") for s, e in accusation_terms(text))
+                spans += tuple(
+                    Span(s, e, text.original[s:e], "accusation_target")
+                    for s, e in accusation_targets(text, prepared.article_words)
+                )
+            else:
+                spans = ()
+            reasons.append(Reason(category, action, round(score, 4), round(threshold, 4), MESSAGES_FA[category], spans))
+        return reasons
+
+
+def _verdict(reasons: list[Reason], language: str, policy: Policy) -> str:
+    if any(r.action == REJECT for r in reasons):
+        return REJECT
+    if any(r.action == REVIEW for r in reasons):
+        return REVIEW
+    if language == UNDETERMINED and policy.language.undetermined_action != APPROVE:
+        return policy.language.undetermined_action
+    return APPROVE

@@ -1,0 +1,90 @@
+"""Turn a comment into everything the detectors read; shared by training and serving."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from moderation.engine.inputs import ArticleText, CommentInput
+from moderation.language import LanguageGate, LanguageResult
+from moderation.lexicon import Lexicon, LexiconMatch, SpamSignal, spam_signals
+from moderation.model.bundle import ModelBundle
+from moderation.model.signals import ArticleContext, dense_signals, words_of
+from moderation.text import NormalizedText, PersianNormalizer
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedComment:
+    normalized: NormalizedText
+    language: LanguageResult
+    lexicon: list[LexiconMatch]
+    spam: list[SpamSignal]
+    signals: dict[str, float]
+    has_context: bool
+    article_words: frozenset[str] = frozenset()
+
+
+class Preparer:
+    """Normalizes, identifies the language, matches the lexicon, builds dense signals.
+
+    Article contexts are cached (an article is vectorised once, not per comment).
+    """
+
+    def __init__(
+        self,
+        normalizer: PersianNormalizer,
+        gate: LanguageGate,
+        lexicon: Lexicon,
+        model: ModelBundle | None,
+        cache_size: int = 2048,
+    ) -> None:
+        self.normalizer = normalizer
+        self.gate = gate
+        self.lexicon = lexicon
+        self.model = model
+        self._contexts: OrderedDict[str, tuple] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def prepare(self, comment: CommentInput, lexicon: Lexicon | None = None) -> PreparedComment:
+        normalized = self.normalizer.normalize(comment.text)
+        language = self.gate.detect(normalized.language_view)
+        matches = (lexicon or self.lexicon).find(normalized)
+        spam = spam_signals(normalized)
+        context = self._context(comment.article, comment.parent_text)
+        if self.model is not None:
+            vector = self.model.topic_vector(normalized.keys_text)
+            common = self.model.common_words
+        else:
+            vector, common = (None, frozenset())
+        signals = dense_signals(normalized, matches, spam, vector, context, common) if vector is not None else {}
+        return PreparedComment(
+            normalized, language, matches, spam, signals, context is not None, context.words if context else frozenset()
+        )
+
+    def _context(self, article: ArticleText | None, parent_text: str | None) -> ArticleContext | None:
+        if self.model is None or article is None or article.is_empty:
+            return None
+        key = hashlib.sha256(article.full.encode("utf-8", "surrogatepass")).hexdigest()
+        with self._lock:
+            cached = self._contexts.get(key)
+            if cached is not None:
+                self._contexts.move_to_end(key)
+        if cached is None:
+            full = self.normalizer.normalize(article.full)
+            headline = self.normalizer.normalize(article.headline)
+            cached = (
+                self.model.topic_vector(full.keys_text),
+                self.model.topic_vector(headline.keys_text),
+                words_of(full),
+            )
+            with self._lock:
+                self._contexts[key] = cached
+                while len(self._contexts) > self._cache_size:
+                    self._contexts.popitem(last=False)
+        parent = None
+        if parent_text:
+            parent = self.model.topic_vector(self.normalizer.normalize(parent_text).keys_text)
+        return ArticleContext(cached[0], cached[1], cached[2], parent)

@@ -1,0 +1,72 @@
+"""The `moderation` command: every command has help, output is JSON on request, errors are one line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from moderation.cli import app
+
+runner = CliRunner()
+
+
+def _commands(group=None, prefix=()):  # type: ignore[no-untyped-def]
+    group = group or get_command(app)
+    for name, command in group.commands.items():
+        path = (*prefix, name)
+        if hasattr(command, "commands"):
+            yield from _commands(command, path)
+        else:
+            yield path
+
+
+ALL = sorted(_commands())
+
+
+def test_the_documented_commands_exist() -> None:
+    names = {" ".join(c) for c in ALL}
+    expected = "normalize language check train evaluate promote rollback data check models list"
+    assert {"normalize", "language", "check", "train", "evaluate", "promote", "rollback", "data check", "models list"} <= names, expected
+
+
+@pytest.mark.parametrize("command", ALL, ids=lambda c: " ".join(c))
+def test_every_command_has_help(command: tuple[str, ...]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0
+    assert len(result.output.strip()) > 40
+
+
+def test_normalize_prints_json_with_spans() -> None:
+    result = runner.invoke(app, ["normalize", "--json", "تو یه ا.ح.م.ق هستی"])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["normalized"] == "تو یه احمق هستی"
+    assert data["lexicon"][0]["text"] == "ا.ح.م.ق"
+
+
+def test_language_prints_json() -> None:
+    result = runner.invoke(app, ["language", "--json", "kheili khoob bood"])
+    assert json.loads(result.output)["language"] == "fa-Latn"
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "moderation.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_errors_are_one_line_and_a_non_zero_exit(tmp_path: Path) -> None:
+    result = _run("check", "سلام", "--models", str(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0
+    assert result.stderr.startswith("error: ") and "no model" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_empty_text_is_an_error() -> None:
+    result = _run("normalize", "  ")
+    assert result.returncode == 1 and result.stderr.startswith("error: the text is empty")
