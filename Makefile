@@ -1,6 +1,6 @@
 # The two commands of the README: `make run` and `make test`. Each creates the
 # virtual environment and installs what it needs on first use.
-PYTHON ?= $(shell pyenv which python3.12 2>/dev/null || command -v python3.12 || echo python3)
+PYTHON ?= $(shell pyenv which python3.12 2>/dev/null || command -v python3.12 2>/dev/null || ls $$HOME/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | tail -n 1 || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -19,6 +19,7 @@ run: $(STAMP)
 	$(BIN)/uvicorn service:app --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
+	scripts/ensure-postgres
 	$(BIN)/ruff check moderation tests benchmarks service.py
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q

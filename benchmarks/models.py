@@ -11,7 +11,6 @@ External data are read from ../shared/datasets and never copied; absent → skip
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import statistics
@@ -161,8 +160,6 @@ def main() -> dict[str, Any]:
         report["external"] = "skipped: ../shared/datasets is absent"
     print(json.dumps(report, ensure_ascii=False, indent=1))
     return report
-
-
 
 
 if __name__ == "__main__":

@@ -296,6 +296,102 @@ def check(
     typer.echo(json.dumps(decision.to_dict(), ensure_ascii=False, indent=2))
 
 
+sites_app = typer.Typer(help="Manage sites: API keys, policies, webhooks.", no_args_is_help=True)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+app.add_typer(sites_app, name="sites")
+app.add_typer(db_app, name="db")
+
+
+def _sessions() -> Any:
+    from sqlalchemy.orm import sessionmaker
+
+    from moderation.storage import build_engine, upgrade
+
+    settings = _settings()
+    url = settings.resolved_database_url()
+    if url.startswith("sqlite") and not settings.database_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = build_engine(url)
+    upgrade(engine)
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database (MODERATION_DATABASE_URL, default the embedded SQLite) to the newest schema."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        _sessions()
+    except SQLAlchemyError as error:
+        raise CliError(f"cannot migrate: {str(error).splitlines()[0]}") from None
+    typer.echo("database is at the newest schema")
+
+
+@sites_app.command("add")
+def sites_add(
+    name: Annotated[str, typer.Argument(help="A short name, e.g. the site's domain.")],
+    webhook_url: Annotated[str | None, typer.Option("--webhook-url", help="Where decisions are POSTed.")] = None,
+) -> None:
+    """Create a site; prints its API key and webhook secret once (only hashes are kept of the key)."""
+    from moderation.sites import SiteError, create_site
+
+    try:
+        with _sessions().begin() as session:
+            site, key, secret = create_site(session, name, webhook_url)
+    except SiteError as error:
+        raise CliError(str(error)) from None
+    typer.echo(f"site: {site.name}\napi key (shown once): {key}\nwebhook secret: {secret}")
+
+
+@sites_app.command("list")
+def sites_list(as_json: JsonFlag = False) -> None:
+    """Every site with its key prefix, webhook and policy overrides."""
+    from moderation.sites import list_sites
+
+    with _sessions()() as session:
+        rows = [asdict(s) for s in list_sites(session)]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        policy = json.dumps(row["policy"], ensure_ascii=False)
+        typer.echo(f"{row['name']}  key {row['key_prefix']}…  webhook {row['webhook_url'] or '-'}  policy {policy}")
+
+
+@sites_app.command("rotate-key")
+def sites_rotate_key(name: Annotated[str, typer.Argument(help="The site.")]) -> None:
+    """Issue a new API key; the old one stops working at once."""
+    from moderation.sites import SiteError, rotate_key
+
+    try:
+        with _sessions().begin() as session:
+            key = rotate_key(session, name)
+    except SiteError as error:
+        raise CliError(str(error)) from None
+    typer.echo(f"new api key (shown once): {key}")
+
+
+@sites_app.command("set-policy")
+def sites_set_policy(
+    name: Annotated[str, typer.Argument(help="The site.")],
+    policy_file: Annotated[Path, typer.Argument(help="JSON file with the policy overrides.")],
+) -> None:
+    """Replace a site's policy overrides (thresholds, actions, language rules, word lists)."""
+    from moderation.sites import SiteError, set_policy
+
+    try:
+        overrides = json.loads(policy_file.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise CliError(f"{policy_file}: not a readable JSON file ({error})") from None
+    try:
+        with _sessions().begin() as session:
+            site = set_policy(session, name, overrides)
+    except SiteError as error:
+        raise CliError(str(error)) from None
+    typer.echo(f"policy of {site.name} set: {json.dumps(site.policy, ensure_ascii=False)}")
+
+
 def main() -> None:
     """Entry point of the console script."""
     try:

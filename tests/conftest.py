@@ -31,3 +31,40 @@ def engine(normalizer: PersianNormalizer):  # type: ignore[no-untyped-def]
     from moderation.settings import Settings
 
     return build_engine(Settings(), normalizer)
+
+
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(scope="session")
+def postgres_url():  # type: ignore[no-untyped-def]
+    """A fresh database on the machine's PostgreSQL (127.0.0.1:5432, trust auth), dropped afterwards."""
+    import os
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(os.environ.get("MODERATION_TEST_POSTGRES", POSTGRES_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    name = f"moderation_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield admin.url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):  # type: ignore[no-untyped-def]
+    """Each repository test runs on a real SQLite file and on the real PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'moderation.db'}"
+    url = request.getfixturevalue("postgres_url")
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:  # start every test from an empty schema
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url

@@ -32,7 +32,17 @@ ALL = sorted(_commands())
 def test_the_documented_commands_exist() -> None:
     names = {" ".join(c) for c in ALL}
     expected = "normalize language check train evaluate promote rollback data check models list"
-    assert {"normalize", "language", "check", "train", "evaluate", "promote", "rollback", "data check", "models list"} <= names, expected
+    assert {
+        "normalize",
+        "language",
+        "check",
+        "train",
+        "evaluate",
+        "promote",
+        "rollback",
+        "data check",
+        "models list",
+    } <= names, expected
 
 
 @pytest.mark.parametrize("command", ALL, ids=lambda c: " ".join(c))
@@ -70,3 +80,28 @@ def test_errors_are_one_line_and_a_non_zero_exit(tmp_path: Path) -> None:
 def test_empty_text_is_an_error() -> None:
     result = _run("normalize", "  ")
     assert result.returncode == 1 and result.stderr.startswith("error: the text is empty")
+
+
+def test_sites_commands_manage_keys_and_policies(tmp_path: Path) -> None:
+    import os
+
+    env = {**os.environ, "MODERATION_DATA_DIR": str(tmp_path)}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "moderation.cli", *args], capture_output=True, text=True, timeout=120, env=env
+        )
+
+    added = run("sites", "add", "news.example", "--webhook-url", "https://news.example/hook")
+    assert added.returncode == 0 and "api key (shown once): mk_" in added.stdout
+    assert run("sites", "add", "news.example").stderr.startswith("error: a site named")
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"categories": {"off_topic": {"enabled": false}}}', encoding="utf-8")
+    assert run("sites", "set-policy", "news.example", str(policy)).returncode == 0
+    policy.write_text('{"categories": {"accusation": {"can_reject": true}}}', encoding="utf-8")
+    refused = run("sites", "set-policy", "news.example", str(policy))
+    assert refused.returncode == 1 and "accusation" in refused.stderr
+    listed = json.loads(run("sites", "list", "--json").stdout)
+    assert listed[0]["policy"] == {"categories": {"off_topic": {"enabled": False}}}
+    rotated = run("sites", "rotate-key", "news.example")
+    assert rotated.returncode == 0 and "mk_" in rotated.stdout

@@ -81,7 +81,7 @@ def test_model_for_another_normalizer_is_refused(tmp_store: ModelStore) -> None:
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     manifest["normalizer_version"] = "0.0.1"
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
-    with pytest.raises(ModelStoreError, match="normalizer 0.0.1"):
+    with pytest.raises(ModelStoreError, match=r"normalizer 0\.0\.1"):
         tmp_store.load()
 
 
@@ -91,7 +91,7 @@ def test_unknown_version_is_a_clear_error(tmp_store: ModelStore) -> None:
 
 
 def test_versions_are_immutable_and_numbered(tmp_store: ModelStore, shipped) -> None:  # type: ignore[no-untyped-def]
-    bundle, stored = shipped
+    bundle, _ = shipped
     saved = tmp_store.save(bundle, {"note": "copy"})
     assert saved.version == "v2"
     assert [s.version for s in tmp_store.versions()] == ["v1", "v2"]

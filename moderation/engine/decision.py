@@ -72,6 +72,15 @@ class Decision:
         return ""
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """Plain JSON types (lists, not tuples), as it is stored and sent."""
+        data = _lists(asdict(self))
         data["message"] = self.message
         return data
+
+
+def _lists(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _lists(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_lists(v) for v in value]
+    return value

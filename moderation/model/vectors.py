@@ -28,6 +28,11 @@ class FastTfidf:
         self._vocabulary: dict[str, int] = vectorizer.vocabulary_
         self._idf = vectorizer.idf_.astype(np.float64)
         self._sublinear = vectorizer.sublinear_tf
+        # char_wb n-grams never cross a space, so each word's columns can be cached:
+        # words repeat across comments far more than their ~30 n-grams each.
+        self._per_word = vectorizer.analyzer == "char_wb"
+        self._preprocess: Callable[[str], str] = vectorizer.build_preprocessor()
+        self._word_columns: dict[str, list[int]] = {}
 
     def __getstate__(self) -> dict[str, object]:
         return {"vectorizer": self.vectorizer}
@@ -37,21 +42,47 @@ class FastTfidf:
         assert isinstance(vectorizer, TfidfVectorizer)
         self.__init__(vectorizer)  # type: ignore[misc]
 
+    def _word_wise_counts(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        cache, vocabulary = self._word_columns, self._vocabulary
+        low, high = self.vectorizer.ngram_range
+        columns: list[int] = []
+        for word in self._preprocess(text).split():
+            cached = cache.get(word)
+            if cached is None:
+                padded = f" {word} "
+                grams: list[str] = []
+                for n in range(low, high + 1):  # exactly sklearn's _char_wb_ngrams for one word
+                    grams.extend(padded[i : i + n] for i in range(max(1, len(padded) - n + 1)))
+                    if len(padded) <= n:  # a short word counts once
+                        break
+                cached = [c for c in (vocabulary.get(g) for g in grams) if c is not None]
+                if len(cache) > 200_000:
+                    cache.clear()
+                cache[word] = cached
+            columns.extend(cached)
+        if not columns:
+            return EMPTY
+        unique, counts = np.unique(np.array(columns, dtype=np.int64), return_counts=True)
+        return unique, counts.astype(np.float64)
+
     @property
     def size(self) -> int:
         return len(self._vocabulary)
 
     def vector(self, text: str) -> SparseVector:
-        vocabulary = self._vocabulary
-        counts: dict[int, int] = {}
-        for gram in self._analyzer(text):
-            column = vocabulary.get(gram)
-            if column is not None:
-                counts[column] = counts.get(column, 0) + 1
-        if not counts:
+        if self._per_word:
+            columns, tf = self._word_wise_counts(text)
+        else:
+            vocabulary = self._vocabulary
+            counts: dict[int, int] = {}
+            for gram in self._analyzer(text):
+                column = vocabulary.get(gram)
+                if column is not None:
+                    counts[column] = counts.get(column, 0) + 1
+            columns = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        if not len(columns):
             return EMPTY
-        columns = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
         if self._sublinear:
             tf = 1.0 + np.log(tf)
         values = tf * self._idf[columns]

@@ -1,0 +1,134 @@
+"""Persistence on SQLite and PostgreSQL: migrations match the models; the comment service stores,
+replays and revises comments; concurrent writers never duplicate a comment."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import sessionmaker
+
+from moderation.comments import Author, CommentService, Conflict, ModerationRequest
+from moderation.engine import ArticleText, ModerationEngine
+from moderation.sites import authenticate, create_site, rotate_key
+from moderation.storage import build_engine, upgrade
+from moderation.storage.tables import Base, Comment, OutboxMessage, ReviewItem, Revision
+
+ARTICLE = ArticleText(
+    "تیم فوتبال شهر در دقیقه آخر برد", "تیم فولاد با گل دقیقه ۹۰ برنده شد.", "مربی تیم از بازیکنان تشکر کرد."
+)
+
+
+@pytest.fixture()
+def store(database_url: str, engine: ModerationEngine):  # type: ignore[no-untyped-def]
+    database = build_engine(database_url)
+    upgrade(database)
+    sessions = sessionmaker(database, expire_on_commit=False)
+    yield sessions, CommentService(sessions, engine, b"0123456789abcdef-test-salt")
+    database.dispose()
+
+
+def test_migrations_create_exactly_the_models(database_url: str) -> None:
+    database = build_engine(database_url)
+    upgrade(database)
+    with database.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        tables = set(inspect(connection).get_table_names())
+    database.dispose()
+    assert diff == []
+    assert {
+        "sites",
+        "articles",
+        "comments",
+        "comment_revisions",
+        "decisions",
+        "review_items",
+        "webhook_outbox",
+    } <= tables
+
+
+def test_keys_are_stored_as_hashes_and_rotate(store) -> None:  # type: ignore[no-untyped-def]
+    sessions, _ = store
+    with sessions.begin() as session:
+        site, key, _ = create_site(session, "news-a")
+    with sessions() as session:
+        assert authenticate(session, key).id == site.id  # type: ignore[union-attr]
+        assert authenticate(session, key + "x") is None
+        assert authenticate(session, None) is None
+        stored = session.scalar(select(Comment).limit(1))
+        assert stored is None
+    with sessions.begin() as session:
+        new = rotate_key(session, "news-a")
+    with sessions() as session:
+        assert authenticate(session, key) is None
+        assert authenticate(session, new) is not None
+
+
+def test_moderate_store_replay_and_revise(store) -> None:  # type: ignore[no-untyped-def]
+    sessions, service = store
+    with sessions.begin() as session:
+        site, _, _ = create_site(session, "news-b")
+    request = ModerationRequest(
+        "c-1", "داور بازی احمق بود", "sport-1", ARTICLE, author=Author("u1", "علی", "Ali@Example.com", "10.0.0.7")
+    )
+    first = service.moderate(site, request)
+    assert first.revision == 1 and not first.replayed
+    again = service.moderate(site, ModerationRequest("c-1", "داور بازی احمق بود", "sport-1"))
+    assert again.replayed and again.decision == first.decision
+    edited = service.moderate(site, ModerationRequest("c-1", "داور بازی ضعیف بود", "sport-1"))
+    assert edited.revision == 2 and not edited.replayed
+    state = service.get_comment(site, "c-1")
+    assert [r["revision"] for r in state["revisions"]] == [1, 2]
+    assert [h["kind"] for h in state["history"]] == ["moderated", "revised"]
+    with sessions() as session:
+        row = session.scalar(select(Comment))
+        assert row is not None and row.email_hash and "example" not in row.email_hash
+        assert row.ip_hash != "10.0.0.7"
+        assert session.scalar(select(func.count()).select_from(Revision)) == 2
+
+
+def test_registered_article_is_used_for_off_topic(store) -> None:  # type: ignore[no-untyped-def]
+    sessions, service = store
+    with sessions.begin() as session:
+        site, _, _ = create_site(session, "news-c")
+    service.put_article(site, "sport-1", ARTICLE)
+    stored = service.moderate(site, ModerationRequest("c-2", "کسی میدونه یارانه کی واریز میشه؟", "sport-1"))
+    assert "off_topic skipped: no article text" not in stored.decision["notes"]
+    assert any(r["code"] == "off_topic" for r in stored.decision["reasons"])
+    assert stored.state == "pending_review"
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(ReviewItem)) == 1
+
+
+def test_concurrent_writers_store_one_comment(store) -> None:  # type: ignore[no-untyped-def]
+    sessions, service = store
+    with sessions.begin() as session:
+        site, _, _ = create_site(session, "news-d")
+    request = ModerationRequest("same", "گزارش خوبی بود", "sport-1", ARTICLE)
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: service.moderate(site, request), range(16)))
+    assert sum(not r.replayed for r in results) == 1
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Comment)) == 1
+        assert session.scalar(select(func.count()).select_from(Revision)) == 1
+
+
+def test_moderator_decision_writes_the_outbox(store) -> None:  # type: ignore[no-untyped-def]
+    sessions, service = store
+    with sessions.begin() as session:
+        site, _, _ = create_site(session, "news-e", webhook_url="http://127.0.0.1:9/hook")
+    stored = service.moderate(site, ModerationRequest("c-3", "کسی میدونه یارانه کی واریز میشه؟", "sport-1", ARTICLE))
+    assert stored.state == "pending_review"
+    with pytest.raises(Conflict):
+        service.record_moderator_decision(site.id, "c-3", "maybe", "mod1")
+    service.record_moderator_decision(site.id, "c-3", "approve", "mod1", "on topic enough")
+    with pytest.raises(Conflict):
+        service.record_moderator_decision(site.id, "c-3", "reject", "mod1")
+    with sessions() as session:
+        message = session.scalar(select(OutboxMessage))
+        assert message is not None and message.payload["state"] == "approved"
+        assert session.scalar(select(ReviewItem.state)) == "decided"
+    assert service.get_comment(site, "c-3")["state_source"] == "moderator"
