@@ -188,7 +188,7 @@ def evaluate(
 
     settings = _settings(data, models)
     try:
-        run, result, stored = evaluate_version(
+        run, result, stored = evaluate_version(  # progress: the engine over every comment of the split
             settings.training_data_dir, ModelStore(settings.models_dir), Parts.build(), name, version, split
         )
     except (ModelStoreError, WorkflowError) as error:

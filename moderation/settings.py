@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     hash_salt: SecretStr | None = Field(
         default=None, description="Salt for author e-mail/IP hashes; generated and kept under data_dir when unset."
     )
+    admin_token: SecretStr | None = Field(
+        default=None, description="Bearer token of the admin API (/v1/admin/…); the admin API is off without it."
+    )
     auto_migrate: bool = Field(default=True, description="Migrate the database to head on start-up.")
     create_demo_site: bool = Field(
         default=True, description="Create a demo site (key printed once) on an empty database."

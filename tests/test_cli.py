@@ -105,3 +105,16 @@ def test_sites_commands_manage_keys_and_policies(tmp_path: Path) -> None:
     assert listed[0]["policy"] == {"categories": {"off_topic": {"enabled": False}}}
     rotated = run("sites", "rotate-key", "news.example")
     assert rotated.returncode == 0 and "mk_" in rotated.stdout
+
+
+def test_evaluate_writes_metrics_and_a_report_with_plots(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["evaluate", "--split", "dev", "--out", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))
+    assert {"labels", "macro_f1", "verdicts", "automation"} <= set(metrics)
+    for label in ("insult", "spam", "off_topic", "accusation"):
+        assert {"precision", "recall", "f1", "roc_auc"} <= set(metrics["labels"][label])
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "Macro F1" in report
+    for plot in ("precision_recall.png", "confusion_matrix.png", "score_histograms.png"):
+        assert (tmp_path / plot).read_bytes()[:4] == b"\x89PNG"

@@ -26,6 +26,13 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.stage_latency = Histogram(
+            "moderation_stage_latency_seconds",
+            "Engine time per stage",
+            ["stage"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
         self.verdicts = Counter("moderation_verdicts", "Verdicts", ["site", "verdict"], registry=self.registry)
         self.reasons = Counter("moderation_reasons", "Reasons", ["site", "reason"], registry=self.registry)
         self.queue_size = Gauge(

@@ -1,17 +1,19 @@
 """The routes: thin, plain `def` (CPU-bound work runs in the threadpool)."""
 
+import hmac
 import json
 import logging
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from moderation.api.deps import Runtime, RuntimeDep, SiteDep
 from moderation.api.errors import ApiError
+from moderation.api.middleware import client_key
 from moderation.api.schemas import (
     ArticleIn,
     ArticleOut,
@@ -27,7 +29,7 @@ from moderation.api.schemas import (
 )
 from moderation.comments import Author, ModerationRequest, NotFound, StoredDecision
 from moderation.engine import ArticleText
-from moderation.sites import SiteError, SiteInfo, set_policy
+from moderation.sites import SiteError, SiteInfo, list_sites, set_policy
 
 log = logging.getLogger("moderation.api")
 router = APIRouter()
@@ -70,6 +72,8 @@ def record(runtime: Runtime, site: SiteInfo, stored: StoredDecision) -> None:
     decision = stored.decision
     runtime.metrics.verdicts.labels(site.name, decision["verdict"]).inc()
     runtime.metrics.engine_latency.observe(decision["elapsed_ms"] / 1000)
+    for stage, milliseconds in decision.get("stage_ms", {}).items():
+        runtime.metrics.stage_latency.labels(stage).observe(milliseconds / 1000)
     for reason in decision["reasons"]:
         runtime.metrics.reasons.labels(site.name, reason["code"]).inc()
 
@@ -180,3 +184,16 @@ def metrics(runtime: RuntimeDep) -> Response:
     except Exception:  # metrics must answer even when the database does not
         log.warning("queue size unavailable")
     return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/v1/admin/sites", responses=ERRORS, tags=["admin"])
+def admin_sites(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
+    """Every site with its policy and webhook (admin token only; never keys or secrets)."""
+    configured = runtime.settings.admin_token
+    if configured is None:
+        raise ApiError(404, "not_found", "the admin API is not enabled (set MODERATION_ADMIN_TOKEN)")
+    given = client_key(request.headers) or ""
+    if not hmac.compare_digest(given.encode(), configured.get_secret_value().encode()):
+        raise ApiError(401, "unauthorized", "the admin token is required")
+    with runtime.sessions() as session:
+        return {"sites": [asdict(s) for s in list_sites(session)]}

@@ -85,6 +85,7 @@ class DecisionOut(BaseModel):
     degraded: list[str]
     actor: str | None = None
     elapsed_ms: float
+    stage_ms: dict[str, float] | None = Field(default=None, description="Engine time per stage (fresh decisions).")
     decided_at: datetime
 
 

@@ -146,6 +146,10 @@ class CommentService:
                 session.flush()
                 number, previous_state, kind = 1, None, "moderated"
             else:
+                latest = _latest_revision(session, comment.id)
+                if latest.text_sha256 == text_hash:
+                    # A concurrent request stored this very text first: answer with its decision.
+                    return self._stored(session, comment, latest, replayed=True)
                 number = comment.revision + 1
                 previous_state, kind = comment.state, "revised"
                 comment.revision, comment.state, comment.state_source, comment.updated_at = (
@@ -190,7 +194,8 @@ class CommentService:
                     created_at=moment,
                 )
             )
-            return StoredDecision(request.comment_id, number, state, _decision_dict(row), moment, replayed=False)
+            fresh = {**_decision_dict(row), "stage_ms": decision.stage_ms}
+            return StoredDecision(request.comment_id, number, state, fresh, moment, replayed=False)
 
     def _stored(self, session: Session, comment: Comment, revision: Revision, replayed: bool) -> StoredDecision:
         row = session.scalar(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 APPROVE, REVIEW, REJECT = "approve", "review", "reject"
@@ -60,6 +60,7 @@ class Decision:
     notes: tuple[str, ...] = ()  # e.g. "off_topic skipped: no article text"
     degraded: tuple[str, ...] = ()  # stages that failed; the verdict is then at least review
     elapsed_ms: float = 0.0
+    stage_ms: dict[str, float] = field(default_factory=dict)  # normalize, language, lexicon, signals, model
 
     @property
     def message(self) -> str:

@@ -88,9 +88,12 @@ class ModerationEngine:
         language = prepared.language
         persian = language.language == "fa" or language.language in policy.language.allowed
 
+        stage_ms = dict(prepared.stage_ms)
         if persian and self.model is not None:
             try:
+                started_model = time.perf_counter()
                 scores = self.model.score(prepared.normalized.model_text, prepared.signals)
+                stage_ms["model"] = round((time.perf_counter() - started_model) * 1000, 4)
             except Exception:  # a broken model must not approve anything silently
                 log.exception("model scoring failed")
                 degraded.append("model")
@@ -113,6 +116,7 @@ class ModerationEngine:
             notes=tuple(notes),
             degraded=tuple(degraded),
             elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
+            stage_ms=stage_ms,
         )
 
     def moderate_batch(self, comments: Iterable[CommentInput], policy: Policy | None = None) -> list[Decision]:

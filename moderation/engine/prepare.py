@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from moderation.engine.inputs import ArticleText, CommentInput
 from moderation.language import LanguageGate, LanguageResult
@@ -24,6 +25,20 @@ class PreparedComment:
     signals: dict[str, float]
     has_context: bool
     article_words: frozenset[str] = frozenset()
+    stage_ms: dict[str, float] = field(default_factory=dict)
+
+
+class _StageClock:
+    """Milliseconds spent in each stage, for the decision and the metrics."""
+
+    def __init__(self) -> None:
+        self.stages: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        moment = time.perf_counter()
+        self.stages[stage] = round((moment - self._last) * 1000, 4)
+        self._last = moment
 
 
 class Preparer:
@@ -49,10 +64,14 @@ class Preparer:
         self._lock = threading.Lock()
 
     def prepare(self, comment: CommentInput, lexicon: Lexicon | None = None) -> PreparedComment:
+        clock = _StageClock()
         normalized = self.normalizer.normalize(comment.text)
+        clock.lap("normalize")
         language = self.gate.detect(normalized.language_view)
+        clock.lap("language")
         matches = (lexicon or self.lexicon).find(normalized)
         spam = spam_signals(normalized)
+        clock.lap("lexicon")
         context = self._context(comment.article, comment.parent_text)
         if self.model is not None:
             vector = self.model.topic_vector(normalized.keys_text)
@@ -60,8 +79,16 @@ class Preparer:
         else:
             vector, common = (None, frozenset())
         signals = dense_signals(normalized, matches, spam, vector, context, common) if vector is not None else {}
+        clock.lap("signals")
         return PreparedComment(
-            normalized, language, matches, spam, signals, context is not None, context.words if context else frozenset()
+            normalized,
+            language,
+            matches,
+            spam,
+            signals,
+            context is not None,
+            context.words if context else frozenset(),
+            clock.stages,
         )
 
     def _context(self, article: ArticleText | None, parent_text: str | None) -> ArticleContext | None:

@@ -7,6 +7,7 @@ head's dense signals in a second, small logistic regression.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -209,7 +210,10 @@ def _out_of_fold_logits(x: Any, y: np.ndarray, groups: np.ndarray, c: float) -> 
 
 
 def _prepare(corpus: Corpus, rows: list[Comment], preparer: Preparer) -> PreparedSplit:
-    prepared = [preparer.prepare(comment_input(corpus, c)) for c in rows]
+    from tqdm import tqdm
+
+    bar = tqdm(rows, desc="preparing comments", unit="comment", disable=not sys.stderr.isatty(), leave=False)
+    prepared = [preparer.prepare(comment_input(corpus, c)) for c in bar]
     return PreparedSplit(rows, prepared, [p.normalized.model_text for p in prepared], [c.article_id for c in rows])
 
 

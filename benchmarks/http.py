@@ -1,0 +1,186 @@
+"""HTTP benchmark: real uvicorn processes, load from a second process on 127.0.0.1.
+
+Run: .venv/bin/python -m benchmarks.http
+Throughput and p50/p99 at fixed request rates and closed-loop maximum, for the
+service on SQLite and on PostgreSQL, and for a bare FastAPI endpoint returning a
+constant (the framework's floor on this machine), in the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+RATES = (100, 200, 500)
+SECONDS = 8
+POSTGRES_ADMIN = os.environ.get("MODERATION_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def uvicorn(app: str, env: dict[str, str], workers: int = 1):  # type: ignore[no-untyped-def]
+    port = _port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            app,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    started = time.perf_counter()
+    while time.perf_counter() - started < 120:
+        try:
+            if httpx.get(f"{url}/healthz" if app == "service:app" else f"{url}/docs", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    startup = time.perf_counter() - started
+    try:
+        yield url, startup, process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def load(url: str, key: str, rate: float, connections: int, prefix: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.loadgen",
+            f"{url}/v1/moderate",
+            key,
+            str(rate),
+            str(SECONDS),
+            str(connections),
+            prefix,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return json.loads(out.stdout)
+
+
+def site_key(env: dict[str, str]) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "moderation.cli", "sites", "add", f"bench-{uuid.uuid4().hex[:6]}"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return next(line.split(": ")[-1] for line in result.stdout.splitlines() if "api key" in line)
+
+
+def series(url: str, key: str, tag: str) -> dict[str, Any]:
+    rows = {f"rate_{r}": load(url, key, r, 32, f"{tag}-{r}-{uuid.uuid4().hex[:6]}") for r in RATES}
+    rows["closed_loop_max"] = load(url, key, 0, 16, f"{tag}-max-{uuid.uuid4().hex[:6]}")
+    return rows
+
+
+def rss_mb(pid: int) -> float:
+    total = 0
+    for child in [
+        pid,
+        *[int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()],
+    ]:
+        try:
+            for line in Path(f"/proc/{child}/status").read_text().splitlines():
+                if line.startswith("VmRSS"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return round(total / 1024, 1)
+
+
+def main() -> dict[str, Any]:
+    report: dict[str, Any] = {"seconds_per_rate": SECONDS}
+    with tempfile.TemporaryDirectory() as folder:
+        with uvicorn("benchmarks.bare_app:app", {}) as (url, _, _p):
+            report["bare_fastapi"] = series(url, "x", "bare")
+        env = {
+            "MODERATION_DATA_DIR": folder,
+            "MODERATION_CREATE_DEMO_SITE": "false",
+            "MODERATION_RATE_LIMIT_PER_MINUTE": "1000000",
+            "MODERATION_RATE_LIMIT_BURST": "100000",
+        }
+        key = site_key(env)
+        with uvicorn("service:app", env) as (url, startup, process):
+            report["sqlite"] = {
+                "startup_s": round(startup, 2),
+                **series(url, key, "sqlite"),
+                "rss_mb": rss_mb(process.pid),
+            }
+    try:
+        from sqlalchemy import create_engine, text
+
+        admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+        name = f"moderation_bench_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url_pg = admin.url.set(database=name).render_as_string(hide_password=False)
+        env = {
+            "MODERATION_DATABASE_URL": url_pg,
+            "MODERATION_HASH_SALT": "benchmark-salt-0123456789",
+            "MODERATION_CREATE_DEMO_SITE": "false",
+            "MODERATION_RATE_LIMIT_PER_MINUTE": "1000000",
+            "MODERATION_RATE_LIMIT_BURST": "100000",
+        }
+        key = site_key(env)
+        with uvicorn("service:app", env) as (url, startup, process):
+            report["postgresql"] = {
+                "startup_s": round(startup, 2),
+                **series(url, key, "pg"),
+                "rss_mb": rss_mb(process.pid),
+            }
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    except Exception as error:  # report, do not hide, a missing PostgreSQL
+        report["postgresql"] = {"skipped": f"{type(error).__name__}: {error}"[:300]}
+    for backend in ("sqlite", "postgresql"):
+        if "closed_loop_max" in report.get(backend, {}):
+            report[backend]["max_vs_bare_ratio"] = round(
+                report[backend]["closed_loop_max"]["throughput_rps"]
+                / report["bare_fastapi"]["closed_loop_max"]["throughput_rps"],
+                3,
+            )
+    print(json.dumps(report, indent=1))
+    return report
+
+
+if __name__ == "__main__":
+    main()
