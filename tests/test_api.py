@@ -293,3 +293,21 @@ def test_admin_api_needs_the_admin_token(tmp_path: Path, engine: ModerationEngin
 
 def test_admin_api_is_off_without_a_token(client: TestClient, site: dict[str, str]) -> None:
     assert_error(client.get("/v1/admin/sites", headers=site), 404, "not_found")
+
+
+def test_unreachable_database_is_503_with_retry_after(tmp_path: Path, engine: ModerationEngine) -> None:
+    settings = Settings(
+        data_dir=tmp_path,
+        create_demo_site=False,
+        auto_migrate=False,
+        webhook_interval_seconds=3600,
+        database_url="postgresql+psycopg://postgres@127.0.0.1:1/nowhere?connect_timeout=2",
+        hash_salt="a-long-enough-test-salt-value",
+    )
+    with TestClient(create_app(settings, engine_factory=lambda _: engine)) as down:
+        ready = down.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["checks"]["database"].startswith("unreachable")
+        response = down.post("/v1/moderate", headers={"Authorization": "Bearer mk_x"}, json={"comment_id": "c", "text": "سلام", "article_id": "a"})
+        assert_error(response, 503, "database_unavailable")
+        assert response.headers["Retry-After"] == "5"
+        assert down.get("/metrics").status_code == 200
