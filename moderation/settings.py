@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     max_comment_bytes: int = Field(default=20_000, ge=100, description="Largest comment text (UTF-8 bytes).")
     rate_limit_per_minute: int = Field(default=6_000, ge=1, description="Comments per minute per API key.")
     rate_limit_burst: int = Field(default=600, ge=1)
+    site_cache_seconds: float = Field(default=10.0, ge=0, description="How long an authenticated key is trusted.")
     webhook_interval_seconds: float = Field(default=1.0, gt=0)
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
 

@@ -4,17 +4,16 @@
 """
 
 import logging
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 
 from moderation.api.deps import Runtime
 from moderation.api.errors import install_error_handlers
-from moderation.api.middleware import BodyGuard
+from moderation.api.middleware import BodyGuard, RequestMetrics
 from moderation.api.routes import router
 from moderation.model import ModelStoreError
 from moderation.settings import Settings
@@ -57,17 +56,6 @@ def create_app(settings: Settings | None = None, engine_factory: Callable[[Setti
     install_error_handlers(app)
     app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
 
-    @app.middleware("http")
-    async def _measure(request: Request, call_next):
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        name = getattr(route, "path", "unmatched")
-        runtime: Runtime | None = getattr(request.app.state, "runtime", None)
-        if runtime is not None:
-            runtime.metrics.requests.labels(name, str(response.status_code)).inc()
-            runtime.metrics.latency.labels(name).observe(time.perf_counter() - started)
-        return response
-
+    app.add_middleware(RequestMetrics)
     app.include_router(router)
     return app

@@ -1,6 +1,8 @@
 """Dependencies of the routes: the runtime the lifespan built, the calling site, rate limits."""
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -15,11 +17,43 @@ from moderation.api.ratelimit import RateLimiter
 from moderation.comments import CommentService
 from moderation.settings import Settings
 from moderation.sites import SiteInfo, authenticate, create_site
+from moderation.sites.registry import hash_key
 from moderation.storage import build_engine, upgrade
 from moderation.storage.tables import Site
 from moderation.webhooks import WebhookDispatcher
 
 log = logging.getLogger("moderation.api")
+
+
+class SiteCache:
+    """Authenticated sites by key for a few seconds, so that a request does not always query the key table.
+
+    A rotated key, a disabled site or a new policy is seen within `seconds` by every process.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._entries: dict[str, tuple[float, SiteInfo]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str | None) -> SiteInfo | None:
+        if not key or self.seconds <= 0:
+            return None
+        with self._lock:
+            entry = self._entries.get(hash_key(key))
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, key: str, site: SiteInfo) -> None:
+        with self._lock:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[hash_key(key)] = (time.monotonic() + self.seconds, site)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
 
 
 class Runtime:
@@ -39,6 +73,7 @@ class Runtime:
         self.sessions = sessionmaker(self.database, expire_on_commit=False)
         self.engine = (engine_factory or build_moderation_engine)(settings)
         self.service = CommentService(self.sessions, self.engine, settings.resolved_hash_salt())
+        self.site_cache = SiteCache(seconds=settings.site_cache_seconds)
         self.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
         self.dispatcher = WebhookDispatcher(self.sessions, settings.webhook_timeout_seconds)
         versions = self.engine.versions
@@ -62,8 +97,13 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 def get_site(request: Request, runtime: RuntimeDep) -> SiteInfo:
-    with runtime.sessions() as session:
-        site = authenticate(session, client_key(request.headers))
+    key = client_key(request.headers)
+    site = runtime.site_cache.get(key)
+    if site is None:
+        with runtime.sessions() as session:
+            site = authenticate(session, key)
+        if site is not None and key is not None:
+            runtime.site_cache.put(key, site)
     if site is None:
         raise ApiError(401, "unauthorized", "a valid API key is required (Authorization: Bearer <key>)")
     return site

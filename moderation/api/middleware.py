@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -69,3 +70,32 @@ def client_key(headers: Any) -> str | None:
     if authorization.lower().startswith("bearer "):
         return str(authorization[7:].strip())
     return headers.get("x-api-key")
+
+
+class RequestMetrics:
+    """Counts requests and their latency per route template (pure ASGI: cheaper than BaseHTTPMiddleware)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        finally:
+            runtime = getattr(scope["app"].state, "runtime", None)
+            if runtime is not None:
+                route = getattr(scope.get("route"), "path", "unmatched")
+                runtime.metrics.requests.labels(route, str(status)).inc()
+                runtime.metrics.latency.labels(route).observe(time.perf_counter() - started)

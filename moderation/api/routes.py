@@ -151,6 +151,7 @@ def put_policy(body: dict[str, Any], site: SiteDep, runtime: RuntimeDep) -> dict
             updated = set_policy(session, site.id, body)
     except SiteError as error:
         raise ApiError(422, "invalid_policy", str(error)) from None
+    runtime.site_cache.clear()  # the new policy applies at once in this process
     return {"site": updated.name, "overrides": updated.policy, "effective": updated.effective_policy().to_dict()}
 
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import threading
+from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Engine, Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -83,10 +86,16 @@ class CommentService:
         base_policy: Policy | None = None,
     ) -> None:
         self.sessions = sessions
+        self.database: Engine = sessions.kw["bind"]
         self.engine = engine
         self._salt = hash_salt
         self._base_policy = base_policy or engine.policy
         self._policies: dict[tuple[int, str], Policy] = {}
+        # SQLite has one writer at a time; queueing writers here is far cheaper than its busy-wait sleeps.
+        bind = sessions.kw.get("bind")
+        self._write_lock: AbstractContextManager[Any] = (
+            threading.Lock() if bind is not None and bind.dialect.name == "sqlite" else nullcontext()
+        )
 
     # -- moderation ----------------------------------------------------------
 
@@ -102,90 +111,88 @@ class CommentService:
         raise AssertionError("unreachable")
 
     def _moderate_once(self, site: SiteInfo, request: ModerationRequest) -> StoredDecision:
+        # The hot path uses SQLAlchemy Core statements: a few cheap round trips, no ORM bookkeeping.
         text_hash = hashlib.sha256(request.text.encode("utf-8", "surrogatepass")).hexdigest()
-        with self.sessions() as session:
-            existing = _comment(session, site.id, request.comment_id)
+        with self.database.connect() as session:
+            existing = _comment_row(session, site.id, request.comment_id)
             if existing is not None:
-                latest = _latest_revision(session, existing.id)
+                latest = _latest_revision_row(session, existing.id)
                 if latest.text_sha256 == text_hash:
-                    return self._stored(session, existing, latest, replayed=True)
+                    return _stored(session, request.comment_id, existing.state, latest, replayed=True)
             article = request.article
             if article is None:
-                registered = _article(session, site.id, request.article_id)
+                registered = session.execute(_SELECT_ARTICLE, {"site": site.id, "article": request.article_id}).first()
                 article = ArticleText(registered.title, registered.lead, registered.body) if registered else None
             parent_text = None
             if request.parent_id:
-                parent = _comment(session, site.id, request.parent_id)
+                parent = _comment_row(session, site.id, request.parent_id)
                 if parent is not None:
-                    parent_text = _latest_revision(session, parent.id).text
+                    parent_text = session.scalar(_SELECT_LATEST_TEXT, {"comment": parent.id})
 
         decision = self.engine.moderate(CommentInput(request.text, article, parent_text), self._policy(site))
         state = STATE_OF_VERDICT[decision.verdict]
         moment = now()
-        with self.sessions.begin() as session:
+        with self._write_lock, self.database.begin() as session:
             if request.article is not None:
-                _upsert_article(session, site.id, request.article_id, request.article, moment)
-            comment = _comment(session, site.id, request.comment_id)
+                _upsert_article_row(session, site.id, request.article_id, request.article, moment)
+            comment = _comment_row(session, site.id, request.comment_id)
             if comment is None:
-                comment = Comment(
-                    site_id=site.id,
-                    comment_id=request.comment_id,
-                    article_id=request.article_id,
-                    parent_id=request.parent_id,
-                    author_id=request.author.author_id,
-                    author_name=request.author.name,
-                    email_hash=self._hash(request.author.email),
-                    ip_hash=self._hash(request.author.ip),
-                    revision=1,
-                    state=state,
-                    state_source="auto",
-                    created_at=moment,
-                    updated_at=moment,
-                )
-                session.add(comment)
-                session.flush()
+                comment_pk = session.execute(
+                    _INSERT_COMMENT,
+                    dict(
+                        site_id=site.id,
+                        comment_id=request.comment_id,
+                        article_id=request.article_id,
+                        parent_id=request.parent_id,
+                        author_id=request.author.author_id,
+                        author_name=request.author.name,
+                        email_hash=self._hash(request.author.email),
+                        ip_hash=self._hash(request.author.ip),
+                        revision=1,
+                        state=state,
+                        state_source="auto",
+                        created_at=moment,
+                        updated_at=moment,
+                    ),
+                ).scalar_one()
                 number, previous_state, kind = 1, None, "moderated"
             else:
-                latest = _latest_revision(session, comment.id)
+                latest = _latest_revision_row(session, comment.id)
                 if latest.text_sha256 == text_hash:
                     # A concurrent request stored this very text first: answer with its decision.
-                    return self._stored(session, comment, latest, replayed=True)
-                number = comment.revision + 1
+                    return _stored(session, request.comment_id, comment.state, latest, replayed=True)
+                comment_pk, number = comment.id, comment.revision + 1
                 previous_state, kind = comment.state, "revised"
-                comment.revision, comment.state, comment.state_source, comment.updated_at = (
-                    number,
-                    state,
-                    "auto",
-                    moment,
+                session.execute(
+                    update(COMMENTS)
+                    .where(COMMENTS.c.id == comment_pk)
+                    .values(revision=number, state=state, state_source="auto", updated_at=moment)
                 )
-                for item in session.scalars(
-                    select(ReviewItem).where(
-                        ReviewItem.comment_pk == comment.id, ReviewItem.state.in_(("pending", "claimed"))
-                    )
-                ):
-                    item.state = "superseded"
-            revision = Revision(
-                comment_pk=comment.id, number=number, text=request.text, text_sha256=text_hash, created_at=moment
-            )
-            session.add(revision)
-            session.flush()
-            row = _decision_row(revision.id, decision, "engine", None, moment)
-            session.add(row)
-            session.flush()
+                session.execute(
+                    update(REVIEW_ITEMS)
+                    .where(REVIEW_ITEMS.c.comment_pk == comment_pk, REVIEW_ITEMS.c.state.in_(("pending", "claimed")))
+                    .values(state="superseded")
+                )
+            revision_pk = session.execute(
+                _INSERT_REVISION,
+                dict(comment_pk=comment_pk, number=number, text=request.text, text_sha256=text_hash, created_at=moment),
+            ).scalar_one()
+            values = _decision_values(revision_pk, decision, "engine", None, moment)
+            decision_pk = session.execute(_INSERT_DECISION, values).scalar_one()
             if decision.verdict == REVIEW:
-                session.add(
-                    ReviewItem(
+                session.execute(
+                    insert(REVIEW_ITEMS).values(
                         site_id=site.id,
-                        comment_pk=comment.id,
-                        decision_pk=row.id,
+                        comment_pk=comment_pk,
+                        decision_pk=decision_pk,
                         state="pending",
                         priority=_priority(decision),
                         created_at=moment,
                     )
                 )
-            session.add(
-                Event(
-                    comment_pk=comment.id,
+            session.execute(
+                insert(EVENTS).values(
+                    comment_pk=comment_pk,
                     kind=kind,
                     from_state=previous_state,
                     to_state=state,
@@ -194,17 +201,8 @@ class CommentService:
                     created_at=moment,
                 )
             )
-            fresh = {**_decision_dict(row), "stage_ms": decision.stage_ms}
+            fresh = {**_decision_dict(values), "stage_ms": decision.stage_ms}
             return StoredDecision(request.comment_id, number, state, fresh, moment, replayed=False)
-
-    def _stored(self, session: Session, comment: Comment, revision: Revision, replayed: bool) -> StoredDecision:
-        row = session.scalar(
-            select(Decision).where(Decision.revision_pk == revision.id).order_by(Decision.id.desc()).limit(1)
-        )
-        assert row is not None
-        return StoredDecision(
-            comment.comment_id, revision.number, comment.state, _decision_dict(row), aware(row.created_at), replayed
-        )
 
     def _policy(self, site: SiteInfo) -> Policy:
         key = (site.id, repr(sorted(site.policy.items())) if site.policy else "")
@@ -363,6 +361,82 @@ class CommentService:
             )
 
 
+COMMENTS = cast(Table, Comment.__table__)
+REVISIONS = cast(Table, Revision.__table__)
+DECISIONS = cast(Table, Decision.__table__)
+REVIEW_ITEMS = cast(Table, ReviewItem.__table__)
+EVENTS = cast(Table, Event.__table__)
+
+
+ARTICLES = cast(Table, Article.__table__)
+
+# Statements of the hot path, built once (building and keying a statement costs more than running it).
+_SELECT_COMMENT = select(COMMENTS.c.id, COMMENTS.c.state, COMMENTS.c.revision).where(
+    COMMENTS.c.site_id == bindparam("site"), COMMENTS.c.comment_id == bindparam("comment")
+)
+_SELECT_LATEST_REVISION = (
+    select(REVISIONS.c.id, REVISIONS.c.number, REVISIONS.c.text_sha256)
+    .where(REVISIONS.c.comment_pk == bindparam("comment"))
+    .order_by(REVISIONS.c.number.desc())
+    .limit(1)
+)
+_SELECT_LATEST_TEXT = (
+    select(REVISIONS.c.text)
+    .where(REVISIONS.c.comment_pk == bindparam("comment"))
+    .order_by(REVISIONS.c.number.desc())
+    .limit(1)
+)
+_SELECT_LATEST_DECISION = (
+    select(DECISIONS).where(DECISIONS.c.revision_pk == bindparam("revision")).order_by(DECISIONS.c.id.desc()).limit(1)
+)
+_SELECT_ARTICLE = select(ARTICLES.c.id, ARTICLES.c.title, ARTICLES.c.lead, ARTICLES.c.body).where(
+    ARTICLES.c.site_id == bindparam("site"), ARTICLES.c.article_id == bindparam("article")
+)
+_INSERT_COMMENT = insert(COMMENTS).returning(COMMENTS.c.id)
+_INSERT_REVISION = insert(REVISIONS).returning(REVISIONS.c.id)
+_INSERT_DECISION = insert(DECISIONS).returning(DECISIONS.c.id)
+
+
+def _comment_row(session: Session | Connection, site_id: int, comment_id: str) -> Any:
+    return session.execute(_SELECT_COMMENT, {"site": site_id, "comment": comment_id}).first()
+
+
+def _latest_revision_row(session: Session | Connection, comment_pk: int) -> Any:
+    return session.execute(_SELECT_LATEST_REVISION, {"comment": comment_pk}).one()
+
+
+def _upsert_article_row(
+    connection: Connection, site_id: int, article_id: str, article: ArticleText, moment: datetime
+) -> None:
+    row = connection.execute(_SELECT_ARTICLE, {"site": site_id, "article": article_id}).first()
+    if row is None:
+        connection.execute(
+            insert(ARTICLES).values(
+                site_id=site_id,
+                article_id=article_id,
+                title=article.title,
+                lead=article.lead,
+                body=article.body,
+                updated_at=moment,
+            )
+        )
+    elif (row.title, row.lead, row.body) != (article.title, article.lead, article.body):
+        connection.execute(
+            update(ARTICLES)
+            .where(ARTICLES.c.id == row.id)
+            .values(title=article.title, lead=article.lead, body=article.body, updated_at=moment)
+        )
+
+
+def _stored(
+    session: Session | Connection, comment_id: str, state: str, revision: Any, replayed: bool
+) -> StoredDecision:
+    row = session.execute(_SELECT_LATEST_DECISION, {"revision": revision.id}).one()
+    return StoredDecision(
+        comment_id, revision.number, state, _decision_dict(row._mapping), aware(row.created_at), replayed
+    )
+
+
 def _comment(session: Session, site_id: int, comment_id: str) -> Comment | None:
     return session.scalar(select(Comment).where(Comment.site_id == site_id, Comment.comment_id == comment_id))
 
@@ -404,41 +478,38 @@ def _priority(decision: EngineDecision) -> float:
     return round(best, 4)
 
 
-def _decision_row(
+def _decision_values(
     revision_pk: int, decision: EngineDecision, source: str, actor: str | None, moment: datetime
-) -> Decision:
+) -> dict[str, Any]:
     data = decision.to_dict()
-    return Decision(
-        revision_pk=revision_pk,
-        source=source,
-        verdict=decision.verdict,
-        message=decision.message,
-        reasons=data["reasons"],
-        scores=data["scores"],
-        language=data["language"],
-        versions=data["versions"],
-        notes=list(decision.notes),
-        degraded=list(decision.degraded),
-        actor=actor,
-        elapsed_ms=decision.elapsed_ms,
-        created_at=moment,
-    )
-
-
-def _decision_dict(row: Decision) -> dict[str, Any]:
     return {
-        "source": row.source,
-        "verdict": row.verdict,
-        "message": row.message,
-        "reasons": row.reasons,
-        "scores": row.scores,
-        "language": row.language,
-        "versions": row.versions,
-        "notes": row.notes,
-        "degraded": row.degraded,
-        "actor": row.actor,
-        "elapsed_ms": row.elapsed_ms,
-        "decided_at": aware(row.created_at),
+        "revision_pk": revision_pk,
+        "source": source,
+        "verdict": decision.verdict,
+        "message": decision.message,
+        "reasons": data["reasons"],
+        "scores": data["scores"],
+        "language": data["language"],
+        "versions": data["versions"],
+        "notes": list(decision.notes),
+        "degraded": list(decision.degraded),
+        "actor": actor,
+        "elapsed_ms": decision.elapsed_ms,
+        "created_at": moment,
+    }
+
+
+_DECISION_FIELDS = ("source", "verdict", "message", "reasons", "scores", "language", "versions", "notes", "degraded")
+
+
+def _decision_dict(row: Any) -> dict[str, Any]:
+    """A stored decision as the API shows it; `row` is a mapping or a `Decision`."""
+    get = row.get if isinstance(row, Mapping) else lambda name: getattr(row, name)
+    return {
+        **{name: get(name) for name in _DECISION_FIELDS},
+        "actor": get("actor"),
+        "elapsed_ms": get("elapsed_ms"),
+        "decided_at": aware(cast(datetime, get("created_at"))),
     }
 
 
