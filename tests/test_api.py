@@ -198,11 +198,13 @@ def test_health_readiness_and_metrics(client: TestClient, site: dict[str, str]) 
 def test_policy_is_readable_and_validated(client: TestClient, site: dict[str, str]) -> None:
     current = client.get("/v1/site/policy", headers=site).json()
     assert current["overrides"] == {} and current["effective"]["categories"]["accusation"]["can_reject"] is False
-    assert_error(
-        client.put("/v1/site/policy", headers=site, json={"categories": {"insult": {"reject_at": 7}}}),
-        422,
-        "invalid_policy",
+    bad_number = client.put("/v1/site/policy", headers=site, json={"categories": {"insult": {"reject_at": 7}}})
+    assert_error(bad_number, 422, "invalid_request")
+    never_reject = client.put(
+        "/v1/site/policy", headers=site, json={"categories": {"accusation": {"can_reject": True}}}
     )
+    assert_error(never_reject, 422, "invalid_policy")
+    assert_error(client.put("/v1/site/policy", headers=site, json={"speed": "fast"}), 422, "invalid_request")
     updated = client.put("/v1/site/policy", headers=site, json={"language": {"allowed": ["fa", "en"]}})
     assert updated.status_code == 200
     body = moderate(client, site, "en-1", "Great report, thank you", article=ARTICLE).json()
@@ -307,7 +309,11 @@ def test_unreachable_database_is_503_with_retry_after(tmp_path: Path, engine: Mo
     with TestClient(create_app(settings, engine_factory=lambda _: engine)) as down:
         ready = down.get("/readyz")
         assert ready.status_code == 503 and ready.json()["checks"]["database"].startswith("unreachable")
-        response = down.post("/v1/moderate", headers={"Authorization": "Bearer mk_x"}, json={"comment_id": "c", "text": "سلام", "article_id": "a"})
+        response = down.post(
+            "/v1/moderate",
+            headers={"Authorization": "Bearer mk_x"},
+            json={"comment_id": "c", "text": "سلام", "article_id": "a"},
+        )
         assert_error(response, 503, "database_unavailable")
         assert response.headers["Retry-After"] == "5"
         assert down.get("/metrics").status_code == 200

@@ -24,6 +24,7 @@ from moderation.api.schemas import (
     ErrorOut,
     ModerateIn,
     ModerateOut,
+    PolicyIn,
     PolicyOut,
     SiteId,
 )
@@ -144,11 +145,12 @@ def get_policy(site: SiteDep) -> dict[str, Any]:
 
 
 @router.put("/v1/site/policy", response_model=PolicyOut, responses=ERRORS, tags=["site"])
-def put_policy(body: dict[str, Any], site: SiteDep, runtime: RuntimeDep) -> dict[str, Any]:
+def put_policy(body: PolicyIn, site: SiteDep, runtime: RuntimeDep) -> dict[str, Any]:
     """Replace this site's policy overrides (validated; thresholds, actions, language, word lists)."""
+    overrides = body.model_dump(exclude_none=True)
     try:
         with runtime.sessions.begin() as session:
-            updated = set_policy(session, site.id, body)
+            updated = set_policy(session, site.id, overrides)
     except SiteError as error:
         raise ApiError(422, "invalid_policy", str(error)) from None
     runtime.site_cache.clear()  # the new policy applies at once in this process

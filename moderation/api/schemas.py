@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -30,7 +30,7 @@ class AuthorIn(StrictModel):
 
 class ModerateIn(StrictModel):
     comment_id: SiteId
-    text: str = Field(description="The comment as the reader wrote it.")
+    text: str = Field(min_length=1, pattern=r"\S", description="The comment as the reader wrote it (not blank).")
     article_id: SiteId
     article: ArticleIn | None = Field(
         default=None, description="Inline article; else the one registered with PUT /v1/articles/{id}."
@@ -146,6 +146,50 @@ class CommentOut(CommentSummaryOut):
 class CommentListOut(BaseModel):
     comments: list[CommentSummaryOut]
     next_since: datetime | None = Field(description="Pass as changed_since to continue.")
+
+
+class CategoryRuleIn(StrictModel):
+    review_at: float | None = Field(default=None, ge=0, le=1)
+    reject_at: float | None = Field(default=None, ge=0, le=1)
+    can_reject: bool = True
+    enabled: bool = True
+
+
+class CategoriesIn(StrictModel):
+    insult: CategoryRuleIn | None = None
+    spam: CategoryRuleIn | None = None
+    off_topic: CategoryRuleIn | None = None
+    accusation: CategoryRuleIn | None = Field(default=None, description="can_reject must stay false.")
+
+
+class LexiconRuleIn(StrictModel):
+    reject_severity: int = Field(default=3, ge=1, le=4)
+    threat_reject_severity: int = Field(default=2, ge=1, le=4)
+
+
+Action = Literal["approve", "review", "reject"]
+Term = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+class LanguageRuleIn(StrictModel):
+    allowed: list[Annotated[str, StringConstraints(min_length=2, max_length=10)]] | None = None
+    other_language_action: Action | None = None
+    finglish_action: Action | None = None
+    undetermined_action: Action | None = None
+
+
+class PolicyIn(StrictModel):
+    """A site's overrides of the default policy; any subset of the fields."""
+
+    categories: CategoriesIn | None = None
+    lexicon: LexiconRuleIn | None = None
+    language: LanguageRuleIn | None = None
+    deny_terms: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] | None = Field(
+        default=None, max_length=1000
+    )
+    allow_terms: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] | None = Field(
+        default=None, max_length=1000
+    )
 
 
 class PolicyOut(BaseModel):
