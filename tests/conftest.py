@@ -54,17 +54,22 @@ def postgres_url():  # type: ignore[no-untyped-def]
     admin.dispose()
 
 
+@pytest.fixture()
+def fresh_postgres_url(postgres_url: str) -> str:
+    """The session's PostgreSQL database, emptied: every test starts from an empty schema."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(postgres_url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return postgres_url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):  # type: ignore[no-untyped-def]
     """Each repository test runs on a real SQLite file and on the real PostgreSQL server."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'moderation.db'}"
-    url = request.getfixturevalue("postgres_url")
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    with engine.begin() as connection:  # start every test from an empty schema
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
+    return request.getfixturevalue("fresh_postgres_url")

@@ -78,7 +78,7 @@ def test_sigkill_mid_stream_loses_no_acknowledged_comment(
     env = {"MODERATION_DATA_DIR": str(tmp_path), "MODERATION_RATE_LIMIT_BURST": "100000"}
     if backend == "postgresql":
         env |= {
-            "MODERATION_DATABASE_URL": request.getfixturevalue("postgres_url"),
+            "MODERATION_DATABASE_URL": request.getfixturevalue("fresh_postgres_url"),
             "MODERATION_HASH_SALT": "a-long-enough-test-salt-value",
         }
     port = _free_port()

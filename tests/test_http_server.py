@@ -81,9 +81,9 @@ def test_embedded_default_sqlite(tmp_path: Path) -> None:
         assert key_again == "", "the key is not printed again"
 
 
-def test_postgresql_by_one_setting(postgres_url: str, tmp_path: Path) -> None:
+def test_postgresql_by_one_setting(fresh_postgres_url: str, tmp_path: Path) -> None:
     env = {
-        "MODERATION_DATABASE_URL": postgres_url,
+        "MODERATION_DATABASE_URL": fresh_postgres_url,
         "MODERATION_HASH_SALT": "a-long-enough-test-salt-value",
         "MODERATION_DATA_DIR": str(tmp_path),
     }
