@@ -6,10 +6,6 @@ resubmitting the ones that got no answer is idempotent. SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -17,49 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.test_http_server import ROOT, _free_port
+from tests.servers import free_port, start_server, stop_server
 
 TEXTS = ["گزارش خوبی بود، ممنون", "نویسنده این خبر احمقه", "کسی میدونه یارانه کی میاد؟", "این تصمیم اشتباه است"]
-
-
-def _start(env: dict[str, str], port: int) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "service:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    key, deadline = "", time.monotonic() + 90
-    while time.monotonic() < deadline:
-        line = process.stdout.readline() if process.stdout else ""
-        if "API key" in line:
-            key = line.split(": ")[-1].strip()
-        if "Application startup complete" in line:
-            # keep draining the log so the server never blocks on a full pipe
-            threading.Thread(target=_drain, args=(process,), daemon=True).start()
-            return process, key
-        if process.poll() is not None:
-            break
-    raise AssertionError("server did not start")
-
-
-def _drain(process: subprocess.Popen[str]) -> None:
-    assert process.stdout is not None
-    for _ in process.stdout:
-        pass
-
-
-def _stop(process: subprocess.Popen[str], kill: bool = False) -> None:
-    if kill:
-        os.kill(process.pid, signal.SIGKILL)
-    else:
-        process.terminate()
-    process.wait(timeout=30)
-    time.sleep(0.2)
-    if process.stdout:
-        process.stdout.close()
 
 
 def _body(number: int) -> dict[str, object]:
@@ -81,9 +37,9 @@ def test_sigkill_mid_stream_loses_no_acknowledged_comment(
             "MODERATION_DATABASE_URL": request.getfixturevalue("fresh_postgres_url"),
             "MODERATION_HASH_SALT": "a-long-enough-test-salt-value",
         }
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    process, key = _start(env, port)
+    process, key = start_server(env, port)
     headers = {"Authorization": f"Bearer {key}"}
     acknowledged: dict[int, dict[str, object]] = {}
     unanswered: list[int] = []
@@ -114,13 +70,13 @@ def test_sigkill_mid_stream_loses_no_acknowledged_comment(
     deadline = time.monotonic() + 60
     while len(acknowledged) < 40 and time.monotonic() < deadline:
         time.sleep(0.05)
-    _stop(process, kill=True)  # SIGKILL mid-stream: requests are in flight
+    stop_server(process, kill=True)  # SIGKILL mid-stream: requests are in flight
     stop.set()
     for thread in threads:
         thread.join(timeout=30)
     assert len(acknowledged) >= 40
 
-    process, _ = _start(env, port)
+    process, _ = start_server(env, port)
     try:
         with httpx.Client(timeout=30) as client:
             for number, answer in acknowledged.items():
@@ -137,4 +93,4 @@ def test_sigkill_mid_stream_loses_no_acknowledged_comment(
             first = next(iter(acknowledged))
             assert client.post(f"{url}/v1/moderate", json=_body(first), headers=headers).json()["replayed"] is True
     finally:
-        _stop(process)
+        stop_server(process)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,45 +13,18 @@ from pathlib import Path
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.servers import ROOT, free_port, start_server, stop_server
 
 
 @contextmanager
 def server(env: dict[str, str]) -> Iterator[tuple[str, str]]:
     """Start uvicorn on a free port; yield its URL and the demo key it printed."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "service:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    output: list[str] = []
+    port = free_port()
+    process, key = start_server(env, port)
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            line = process.stdout.readline() if process.stdout else ""
-            output.append(line)
-            if "Application startup complete" in line:
-                break
-            if process.poll() is not None:
-                raise AssertionError("server exited: " + "".join(output))
-        key = next((line.split(": ")[-1].strip() for line in output if "API key" in line), "")
-        yield url, key
+        yield f"http://127.0.0.1:{port}", key
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-        if process.stdout:
-            process.stdout.close()
+        stop_server(process)
 
 
 def _exercise(url: str, key: str) -> None:
@@ -103,7 +74,7 @@ def test_postgresql_by_one_setting(fresh_postgres_url: str, tmp_path: Path) -> N
     ],
 )
 def test_refuses_to_start_with_a_clear_line(tmp_path: Path, env: dict[str, str], message: str) -> None:
-    port = _free_port()
+    port = free_port()
     result = subprocess.run(
         [sys.executable, "-m", "uvicorn", "service:app", "--port", str(port)],
         cwd=ROOT,
