@@ -18,7 +18,6 @@ Pipeline (each step a method, each keeping offsets exact through `MappedText`):
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -283,8 +282,3 @@ def _blank(text: str, entities: list[Entity]) -> str:
     for entity in entities:
         out[entity.start : entity.end] = " " * (entity.end - entity.start)
     return "".join(out)
-
-
-def nfkc_letter(char: str) -> str:
-    """NFKC of one character (exposed for tests of the presentation-form table)."""
-    return unicodedata.normalize("NFKC", char)
