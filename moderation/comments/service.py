@@ -187,6 +187,9 @@ class CommentService:
                         decision_pk=decision_pk,
                         state="pending",
                         priority=_priority(decision),
+                        article_id=request.article_id,
+                        reason_codes=_reason_codes(decision),
+                        language=decision.language.code,
                         created_at=moment,
                     )
                 )
@@ -255,7 +258,7 @@ class CommentService:
                     ReviewItem.comment_pk == comment.id, ReviewItem.state.in_(("pending", "claimed"))
                 )
             ):
-                item.state, item.decided_at = "decided", moment
+                item.state, item.decided_at, item.decided_by = "decided", moment, actor
             session.add(
                 Event(
                     comment_pk=comment.id,
@@ -466,6 +469,12 @@ def _upsert_article(session: Session, site_id: int, article_id: str, article: Ar
 
 def _article_view(row: Article) -> ArticleView:
     return ArticleView(row.article_id, row.title, row.lead, row.body, aware(row.updated_at))
+
+
+def _reason_codes(decision: EngineDecision) -> str:
+    """" insult spam ": space-delimited on both sides so a filter is one LIKE '% code %'."""
+    codes = sorted({reason.code for reason in decision.reasons})
+    return f" {' '.join(codes)} " if codes else ""
 
 
 def _priority(decision: EngineDecision) -> float:

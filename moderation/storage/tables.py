@@ -102,10 +102,15 @@ class ReviewItem(Base):
     decision_pk: Mapped[int] = mapped_column(ForeignKey("decisions.id"))
     state: Mapped[str] = mapped_column(String(20))  # pending, claimed, decided, superseded
     priority: Mapped[float] = mapped_column(Float, default=0.0)
+    # Copied from the comment and decision so the queue filters without parsing JSON.
+    article_id: Mapped[str] = mapped_column(String(ID_LENGTH), default="")
+    reason_codes: Mapped[str] = mapped_column(String(400), default="")  # " insult spam ": space-delimited
+    language: Mapped[str] = mapped_column(String(20), default="")
     claimed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class Event(Base):
@@ -149,3 +154,62 @@ class Delivery(Base):
     status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     duration_ms: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class User(Base):
+    """A person who works the queue (moderator), manages sites and people (admin) or the models (data)."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))  # argon2id
+    role: Mapped[str] = mapped_column(String(20))  # moderator, admin, data
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class UserSite(Base):
+    """Which sites' queues a moderator works."""
+
+    __tablename__ = "user_sites"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+
+
+class UserSession(Base):
+    """A logged-in browser; the cookie holds a token whose sha256 is the key here."""
+
+    __tablename__ = "user_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoginAttempt(Base):
+    """Failed and successful logins, counted to slow down password guessing across processes."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_username_at", "username", "attempted_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    ip_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FeedbackExample(Base):
+    """A label that did not come from our own queue (e.g. a Perspective client's suggested score)."""
+
+    __tablename__ = "feedback_examples"
+    __table_args__ = (Index("ix_feedback_examples_site_created", "site_id", "created_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    source: Mapped[str] = mapped_column(String(40))  # e.g. perspective_suggestscore
+    text: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(20))  # approve, reject
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # attributes, scores, community id, token
+    article_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
