@@ -222,76 +222,21 @@ class CommentService:
     # -- moderator decisions (the review queue builds on this) -----------------
 
     def record_moderator_decision(
-        self, site_id: int, comment_id: str, verdict: str, actor: str, note: str = ""
+        self, site_id: int, comment_id: str, verdict: str, actor: str, note: str = "", reason_code: str = ""
     ) -> dict[str, Any]:
         """A human approves or rejects a comment under review; the site is told by webhook."""
-        if verdict not in ("approve", "reject"):
-            raise Conflict("a moderator decides approve or reject")
         moment = now()
         with self.sessions.begin() as session:
             comment = _comment(session, site_id, comment_id)
             if comment is None:
                 raise NotFound(f"no comment '{comment_id}'")
-            if comment.state != "pending_review":
-                raise Conflict(f"comment '{comment_id}' is {comment.state}, not under review")
-            revision = _latest_revision(session, comment.id)
-            previous = comment.state
-            comment.state, comment.state_source, comment.updated_at = STATE_OF_VERDICT[verdict], "moderator", moment
-            row = Decision(
-                revision_pk=revision.id,
-                source="moderator",
-                verdict=verdict,
-                message="",
-                reasons=[],
-                scores={},
-                language={},
-                versions={},
-                notes=[note] if note else [],
-                degraded=[],
-                actor=actor,
-                elapsed_ms=0.0,
-                created_at=moment,
-            )
-            session.add(row)
             for item in session.scalars(
                 select(ReviewItem).where(
                     ReviewItem.comment_pk == comment.id, ReviewItem.state.in_(("pending", "claimed"))
                 )
             ):
                 item.state, item.decided_at, item.decided_by = "decided", moment, actor
-            session.add(
-                Event(
-                    comment_pk=comment.id,
-                    kind="decided",
-                    from_state=previous,
-                    to_state=comment.state,
-                    actor=actor,
-                    detail={"note": note, "revision": revision.number},
-                    created_at=moment,
-                )
-            )
-            payload = {
-                "event": "comment.decided",
-                "comment_id": comment.comment_id,
-                "article_id": comment.article_id,
-                "revision": revision.number,
-                "state": comment.state,
-                "verdict": verdict,
-                "decided_by": "moderator",
-                "decided_at": moment.isoformat(),
-            }
-            session.add(
-                OutboxMessage(
-                    site_id=site_id,
-                    comment_pk=comment.id,
-                    event="comment.decided",
-                    payload=payload,
-                    attempts=0,
-                    next_attempt_at=moment,
-                    created_at=moment,
-                )
-            )
-            return payload
+            return apply_human_decision(session, comment, verdict, actor, moment, note=note, reason_code=reason_code)
 
     # -- articles --------------------------------------------------------------
 
@@ -362,6 +307,82 @@ class CommentService:
             return int(
                 session.scalar(select(func.count()).select_from(ReviewItem).where(ReviewItem.state == "pending")) or 0
             )
+
+
+def apply_human_decision(
+    session: Session,
+    comment: Comment,
+    verdict: str,
+    actor: str,
+    moment: datetime,
+    *,
+    note: str = "",
+    reason_code: str = "",
+    proposed_by: str | None = None,
+) -> dict[str, Any]:
+    """Write a moderator's decision on a comment under review: decision row, new state, audit event, webhook.
+
+    The caller owns the transaction and the review item; this is the one place a human verdict is stored.
+    """
+    if verdict not in ("approve", "reject"):
+        raise Conflict("a moderator decides approve or reject")
+    if comment.state != "pending_review":
+        raise Conflict(f"comment '{comment.comment_id}' is {comment.state}, not under review")
+    revision = _latest_revision(session, comment.id)
+    previous = comment.state
+    comment.state, comment.state_source, comment.updated_at = STATE_OF_VERDICT[verdict], "moderator", moment
+    notes = [f"reason:{reason_code}"] if reason_code else []
+    session.add(
+        Decision(
+            revision_pk=revision.id,
+            source="moderator",
+            verdict=verdict,
+            message="",
+            reasons=[{"code": reason_code}] if reason_code else [],
+            scores={},
+            language={},
+            versions={},
+            notes=notes + ([note] if note else []),
+            degraded=[],
+            actor=actor,
+            elapsed_ms=0.0,
+            created_at=moment,
+        )
+    )
+    session.add(
+        Event(
+            comment_pk=comment.id,
+            kind="decided",
+            from_state=previous,
+            to_state=comment.state,
+            actor=actor,
+            detail={"note": note, "reason_code": reason_code, "revision": revision.number, "proposed_by": proposed_by},
+            created_at=moment,
+        )
+    )
+    payload = {
+        "event": "comment.decided",
+        "comment_id": comment.comment_id,
+        "article_id": comment.article_id,
+        "revision": revision.number,
+        "state": comment.state,
+        "verdict": verdict,
+        "reason_code": reason_code or None,
+        "decided_by": "moderator",
+        "decided_at": moment.isoformat(),
+    }
+    session.add(
+        OutboxMessage(
+            site_id=comment.site_id,
+            comment_pk=comment.id,
+            event="comment.decided",
+            payload=payload,
+            attempts=0,
+            next_attempt_at=moment,
+            created_at=moment,
+        )
+    )
+    return payload
 
 
 COMMENTS = cast(Table, Comment.__table__)
