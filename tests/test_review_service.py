@@ -29,10 +29,26 @@ DATA = Person(5, "nima", "data", ())
 
 def make_item(item_id: int, site_id: int = 1, priority: float = 0.5, **extra: object) -> QueueItem:
     values: dict[str, object] = dict(
-        id=item_id, site_id=site_id, site_name=f"site-{site_id}", state="pending", priority=priority,
-        claimed_by=None, lease_until=None, created_at=START - timedelta(minutes=60 - item_id), decided_at=None,
-        decided_by=None, comment_pk=item_id, comment_id=f"c{item_id}", article_id="a1", parent_id=None,
-        author_id=None, author_name=None, text="متن", revision=1, language="fa", reason_codes=("insult",),
+        id=item_id,
+        site_id=site_id,
+        site_name=f"site-{site_id}",
+        state="pending",
+        priority=priority,
+        claimed_by=None,
+        lease_until=None,
+        created_at=START - timedelta(minutes=60 - item_id),
+        decided_at=None,
+        decided_by=None,
+        comment_pk=item_id,
+        comment_id=f"c{item_id}",
+        article_id="a1",
+        parent_id=None,
+        author_id=None,
+        author_name=None,
+        text="متن",
+        revision=1,
+        language="fa",
+        reason_codes=("insult",),
         decision={"verdict": "review"},
     )
     values.update(extra)
@@ -49,8 +65,12 @@ class Clock:
 
 @pytest.fixture()
 def world():  # type: ignore[no-untyped-def]
-    items = [make_item(1, priority=0.2), make_item(2, priority=0.9), make_item(3, reason_codes=("spam",)),
-             make_item(4, site_id=2)]
+    items = [
+        make_item(1, priority=0.2),
+        make_item(2, priority=0.9),
+        make_item(3, reason_codes=("spam",)),
+        make_item(4, site_id=2),
+    ]
     repository = FakeReviewRepository(items)
     clock = Clock()
     return ReviewService(repository, lease=timedelta(minutes=10), clock=clock), repository, clock

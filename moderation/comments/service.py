@@ -493,7 +493,7 @@ def _article_view(row: Article) -> ArticleView:
 
 
 def _reason_codes(decision: EngineDecision) -> str:
-    """" insult spam ": space-delimited on both sides so a filter is one LIKE '% code %'."""
+    """ " insult spam ": space-delimited on both sides so a filter is one LIKE '% code %'."""
     codes = sorted({reason.code for reason in decision.reasons})
     return f" {' '.join(codes)} " if codes else ""
 
