@@ -392,6 +392,95 @@ def sites_set_policy(
     typer.echo(f"policy of {site.name} set: {json.dumps(site.policy, ensure_ascii=False)}")
 
 
+users_app = typer.Typer(help="Moderator accounts: roles moderator, admin, data.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+def _password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(typer.prompt("password", hide_input=True, confirmation_prompt=True))
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[str, typer.Option("--role", help="moderator, admin or data.")] = "moderator",
+    site: Annotated[
+        list[str] | None, typer.Option("--site", help="A site whose queue a moderator works (repeat).")
+    ] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+) -> None:
+    """Create an account; the password is asked for (or read from stdin) and kept only as an argon2 hash."""
+    from moderation.people import UserError, create_user
+
+    try:
+        person = create_user(_sessions(), username, _password(password_stdin), role, site or [])
+    except UserError as error:
+        raise CliError(str(error)) from None
+    typer.echo(f"user {person.username} ({person.role}) created")
+
+
+@users_app.command("list")
+def users_list(as_json: JsonFlag = False) -> None:
+    """Every account with its role, sites and whether it is disabled."""
+    from moderation.people import list_users
+
+    rows = [asdict(p) for p in list_users(_sessions())]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        state = " (disabled)" if row["disabled"] else ""
+        typer.echo(f"{row['username']}\t{row['role']}\tsites={list(row['site_ids'])}{state}")
+
+
+@users_app.command("set-role")
+def users_set_role(
+    username: Annotated[str, typer.Argument()],
+    role: Annotated[str, typer.Argument(help="moderator, admin or data.")],
+    site: Annotated[list[str] | None, typer.Option("--site", help="Replace the account's sites (repeat).")] = None,
+) -> None:
+    """Change an account's role (and, with --site, its sites)."""
+    from moderation.people import UserError, set_role
+
+    try:
+        person = set_role(_sessions(), username, role, site)
+    except UserError as error:
+        raise CliError(str(error)) from None
+    typer.echo(f"user {person.username} is now {person.role}, sites={list(person.site_ids)}")
+
+
+@users_app.command("disable")
+def users_disable(
+    username: Annotated[str, typer.Argument()],
+    enable: Annotated[bool, typer.Option("--enable", help="Enable the account again instead.")] = False,
+) -> None:
+    """Disable an account and end its sessions at once (or enable it again)."""
+    from moderation.people import UserError, set_disabled
+
+    try:
+        person = set_disabled(_sessions(), username, not enable)
+    except UserError as error:
+        raise CliError(str(error)) from None
+    typer.echo(f"user {person.username} {'disabled' if person.disabled else 'enabled'}")
+
+
+@users_app.command("set-password")
+def users_set_password(
+    username: Annotated[str, typer.Argument()],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+) -> None:
+    """Set a new password."""
+    from moderation.people import UserError, set_password
+
+    try:
+        set_password(_sessions(), username, _password(password_stdin))
+    except UserError as error:
+        raise CliError(str(error)) from None
+    typer.echo(f"password of {username} changed")
+
+
 def main() -> None:
     """Entry point of the console script."""
     try:

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     site_cache_seconds: float = Field(default=10.0, ge=0, description="How long an authenticated key is trusted.")
     webhook_interval_seconds: float = Field(default=1.0, gt=0)
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    review_lease_minutes: float = Field(default=10.0, gt=0, description="How long a moderator holds claimed items.")
+    review_claim_size: int = Field(default=20, ge=1, le=50, description="Items the queue page claims at once.")
+    session_cookie_secure: bool | None = Field(
+        default=None, description="Mark the moderators' session cookie Secure; default: when served over https."
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -17,6 +17,7 @@ from moderation.api.middleware import BodyGuard, RequestMetrics
 from moderation.api.routes import router
 from moderation.model import ModelStoreError
 from moderation.settings import Settings
+from moderation.web import install_web
 
 log = logging.getLogger("moderation.api")
 
@@ -58,4 +59,5 @@ def create_app(settings: Settings | None = None, engine_factory: Callable[[Setti
 
     app.add_middleware(RequestMetrics)
     app.include_router(router)
+    install_web(app)
     return app

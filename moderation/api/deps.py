@@ -4,6 +4,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -15,6 +16,7 @@ from moderation.api.metrics import Metrics
 from moderation.api.middleware import client_key
 from moderation.api.ratelimit import RateLimiter
 from moderation.comments import CommentService
+from moderation.review import ReviewService, SqlReviewRepository
 from moderation.settings import Settings
 from moderation.sites import SiteInfo, authenticate, create_site
 from moderation.sites.registry import hash_key
@@ -75,6 +77,9 @@ class Runtime:
         self.service = CommentService(self.sessions, self.engine, settings.resolved_hash_salt())
         self.site_cache = SiteCache(seconds=settings.site_cache_seconds)
         self.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        self.review = ReviewService(
+            SqlReviewRepository(self.sessions), lease=timedelta(minutes=settings.review_lease_minutes)
+        )
         self.dispatcher = WebhookDispatcher(self.sessions, settings.webhook_timeout_seconds)
         versions = self.engine.versions
         self.metrics.model.labels(versions["model"], versions["normalizer"], versions["lexicon"]).set(1)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from moderation.clock import aware, now
 from moderation.engine import REJECT, REVIEW, ArticleText, CommentInput, ModerationEngine
 from moderation.engine import Decision as EngineDecision
+from moderation.engine.decision import MESSAGES_FA
 from moderation.policy import Policy
 from moderation.sites import SiteInfo
 from moderation.storage.tables import Article, Comment, Decision, Event, OutboxMessage, ReviewItem, Revision
@@ -29,6 +30,7 @@ from moderation.storage.tables import Article, Comment, Decision, Event, OutboxM
 log = logging.getLogger(__name__)
 
 STATE_OF_VERDICT = {"approve": "approved", "reject": "rejected", "review": "pending_review"}
+REJECTED_MESSAGE_FA = "نظر شما پس از بررسی ناظر منتشر نشد."
 PRIORITY_WEIGHT = {"insult": 1.0, "accusation": 0.9, "spam": 0.6, "off_topic": 0.3}
 
 
@@ -214,6 +216,10 @@ class CommentService:
             policy = self._policies[key] = site.effective_policy(self._base_policy)
         return policy
 
+    def hash_personal(self, value: str | None) -> str | None:
+        """Salted HMAC of a personal value (e-mail, IP): comparable, never reversible."""
+        return self._hash(value)
+
     def _hash(self, value: str | None) -> str | None:
         if not value:
             return None
@@ -337,8 +343,9 @@ def apply_human_decision(
             revision_pk=revision.id,
             source="moderator",
             verdict=verdict,
-            message="",
-            reasons=[{"code": reason_code}] if reason_code else [],
+            # The reader-facing message follows the moderator's reason; the code itself is kept in notes.
+            message=MESSAGES_FA.get(reason_code, REJECTED_MESSAGE_FA) if verdict == "reject" else "",
+            reasons=[],
             scores={},
             language={},
             versions={},
@@ -368,6 +375,7 @@ def apply_human_decision(
         "state": comment.state,
         "verdict": verdict,
         "reason_code": reason_code or None,
+        "message": MESSAGES_FA.get(reason_code, REJECTED_MESSAGE_FA) if verdict == "reject" else "",
         "decided_by": "moderator",
         "decided_at": moment.isoformat(),
     }
