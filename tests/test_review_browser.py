@@ -37,7 +37,7 @@ TEXTS = {
 class Receiver(BaseHTTPRequestHandler):
     received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - the http.server API
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("content-length", 0)))
         Receiver.received.append((dict(self.headers), body))
         self.send_response(204)

@@ -114,6 +114,11 @@ def test_a_decision_is_audited_with_the_model_that_proposed_it_and_queued_for_th
     admin = Person(9, "root", "admin", ())
     service.reopen(admin, first.id)
     assert [i.comment_id for i in service.queue(ali, Filters())] == ["c0", "c1"]
+    with sessions() as session:
+        assert list(session.scalars(select(OutboxMessage.event).order_by(OutboxMessage.id))) == [
+            "comment.decided",
+            "comment.reopened",
+        ]
     assert service.counts(admin, Filters()).total == 3
     dashboard = service.dashboard(admin)
     assert dashboard.queue.total == 3 and dashboard.throughput == [{"moderator": "ali", "decided": 1}]
@@ -145,3 +150,14 @@ def test_an_edited_comment_supersedes_its_open_item(queue) -> None:  # type: ign
     comments.moderate(site, ModerationRequest("c0", "بودجه امسال برای عمران شهر کافی نیست", "a1", ARTICLE))
     with pytest.raises(IllegalTransition):
         service.decide(ali, old.id, "reject")
+
+
+def test_a_reply_brings_its_parent_comment_into_the_queue(queue) -> None:  # type: ignore[no-untyped-def]
+    sessions, comments, site, _ = queue
+    comments.moderate(site, ModerationRequest("p1", "بودجه عمرانی امسال کم است", "a1", ARTICLE))
+    reply = ModerationRequest("r1", ACCUSATION, "a1", ARTICLE, parent_id="p1")
+    assert comments.moderate(site, reply).state == "pending_review"
+    service = ReviewService(SqlReviewRepository(sessions))
+    [item] = service.queue(Person(1, "ali", "moderator", (site.id,)), Filters())
+    assert item.comment_id == "r1" and item.parent_id == "p1"
+    assert item.parent_text == "بودجه عمرانی امسال کم است"

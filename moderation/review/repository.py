@@ -17,7 +17,7 @@ from moderation.clock import aware
 from moderation.comments.service import apply_human_decision
 from moderation.review.model import Dashboard, QueueCounts, QueueItem, QueueQuery
 from moderation.review.transitions import CLAIMED, DECIDED, PENDING, IllegalTransition
-from moderation.storage.tables import Article, Comment, Decision, Event, ReviewItem, Revision, Site
+from moderation.storage.tables import Article, Comment, Decision, Event, OutboxMessage, ReviewItem, Revision, Site
 
 
 class ReviewRepository(Protocol):
@@ -196,6 +196,26 @@ class SqlReviewRepository:
             item.state, item.decided_at, item.decided_by = PENDING, None, None
             comment.state, comment.state_source, comment.updated_at = "pending_review", "moderator", moment
             _audit(session, comment.id, "reopened", previous, "pending_review", actor, moment, item=item_id)
+            # The site heard the earlier decision; it must hear that the comment is back under review.
+            payload = {
+                "event": "comment.reopened",
+                "comment_id": comment.comment_id,
+                "article_id": comment.article_id,
+                "state": comment.state,
+                "decided_by": "moderator",
+                "decided_at": moment.isoformat(),
+            }
+            session.add(
+                OutboxMessage(
+                    site_id=comment.site_id,
+                    comment_pk=comment.id,
+                    event="comment.reopened",
+                    payload=payload,
+                    attempts=0,
+                    next_attempt_at=moment,
+                    created_at=moment,
+                )
+            )
             return True
 
     # -- reading ---------------------------------------------------------------
