@@ -81,6 +81,8 @@ def _coral_phase(
     with runtime.sessions() as session:
         link = coral.find_link(session, tenant_id, coral_site_id)
     if link is None:
+        # The first request from a newly configured Coral tells the operator the ids to link.
+        log.warning("coral phase: tenant %r site %r is not linked", tenant_id, coral_site_id)
         raise ApiError(404, "coral_site_not_linked", f"Coral tenant '{tenant_id}' site '{coral_site_id}' is not linked")
     if not coral.verify_signature(raw, signature, link.secrets):
         raise ApiError(401, "invalid_signature", f"{coral.SIGNATURE_HEADER} is missing or does not match the body")
