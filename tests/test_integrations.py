@@ -153,7 +153,7 @@ def _decision(verdict: str, *codes: str) -> dict[str, Any]:
     ],
 )
 def test_verdicts_map_to_coral_status_and_flags(decision: dict[str, Any], status: str, flags: list[tuple[str, str]]) -> None:
-    result = coral.phase_result(decision, "coral:abc", "story-1", article_registered=True)
+    result = coral.phase_result(decision, "coral:abc", "story-1")
     assert result["status"] == status
     assert [(a["reason"], a["additionalDetails"]) for a in result["actions"]] == flags
     assert all(a["actionType"] == "FLAG" for a in result["actions"])
@@ -163,9 +163,11 @@ def test_verdicts_map_to_coral_status_and_flags(decision: dict[str, Any], status
 
 
 def test_missing_article_is_said_in_the_result() -> None:
-    result = coral.phase_result(_decision("approve"), "coral:abc", "story-9", article_registered=False)
+    decision = {**_decision("approve"), "notes": ["off_topic skipped: no article text"]}
+    result = coral.phase_result(decision, "coral:abc", "story-9")
     assert result["metadata"]["persianModeration"]["notes"] == [
-        "off_topic skipped: no article registered under the story id 'story-9'"
+        "off_topic skipped: no article text",
+        "no article text registered under the story id 'story-9' (PUT /v1/articles/story-9)",
     ]
 
 
@@ -358,7 +360,9 @@ def test_coral_phase_approves_and_holds_for_review_in_our_queue(client: TestClie
 def test_coral_phase_without_a_registered_article_skips_off_topic_and_says_so(client: TestClient, key: str) -> None:
     body = coral_post(client, coral_request(OFF_TOPIC, story="never-registered")).json()
     assert "off_topic" not in body["metadata"]["persianModeration"]["reasons"]
-    assert "off_topic skipped: no article registered under the story id 'never-registered'" in body["metadata"]["persianModeration"]["notes"]
+    notes = body["metadata"]["persianModeration"]["notes"]
+    assert "off_topic skipped: no article text" in notes
+    assert "no article text registered under the story id 'never-registered' (PUT /v1/articles/never-registered)" in notes
 
 
 @pytest.mark.parametrize("role", ["STAFF", "MODERATOR", "ADMIN"])

@@ -113,23 +113,12 @@ def _coral_phase(
     site = link.site
     limit(runtime, site)
     comment_id, article_id = coral.comment_id(phase), coral.article_id(phase)
-    registered = _article_registered(runtime, site, article_id)
     stored = runtime.service.moderate(
         site, ModerationRequest(comment_id, phase.body, article_id, None, coral.parent_id(phase))
     )
     record(runtime, site, stored)
     log.info("coral phase: site %s comment %s verdict %s", site.name, comment_id, stored.decision["verdict"])
-    return JSONResponse(coral.phase_result(stored.decision, comment_id, article_id, registered))
-
-
-def _article_registered(runtime: Runtime, site: SiteInfo, article_id: str) -> bool:
-    from moderation.comments import NotFound
-
-    try:
-        runtime.service.get_article(site, article_id)
-    except NotFound:
-        return False
-    return True
+    return JSONResponse(coral.phase_result(stored.decision, comment_id, article_id))
 
 
 # -- Perspective -----------------------------------------------------------------------------

@@ -221,9 +221,7 @@ def parent_id(phase: PhaseInput) -> str | None:
     return None
 
 
-def phase_result(
-    decision: dict[str, Any], comment_id_: str, article_id_: str, article_registered: bool
-) -> dict[str, Any]:
+def phase_result(decision: dict[str, Any], comment_id_: str, article_id_: str) -> dict[str, Any]:
     """Coral's phase result for one of our decisions (a stored decision as the API shows it)."""
     verdict = decision["verdict"]
     reasons = decision.get("reasons", [])
@@ -235,8 +233,9 @@ def phase_result(
         if not actions:  # e.g. review for an undetermined language: still say why it is held
             actions = [{"actionType": "FLAG", "reason": SPAM, "additionalDetails": "review"}]
     notes = list(decision.get("notes", []))
-    if not article_registered:
-        notes.append(f"off_topic skipped: no article registered under the story id '{article_id_}'")
+    if any(str(note).startswith("off_topic skipped") for note in notes):
+        # The engine had no article text: tell the site where it should have been registered.
+        notes.append(f"no article text registered under the story id '{article_id_}' (PUT /v1/articles/{article_id_})")
     return {
         "status": STATUS_OF_VERDICT[verdict],
         "actions": actions,
