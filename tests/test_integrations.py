@@ -419,8 +419,8 @@ def test_coral_phase_unknown_tenant_site_is_404(client: TestClient, key: str) ->
 @pytest.mark.parametrize(
     ("raw", "status", "code"),
     [
-        (b"{not json", 400, "invalid_json"),
-        (b"\xff\xfe", 400, "invalid_json"),
+        (b"{not json", 422, "invalid_request"),
+        (b"\xff\xfe", 422, "invalid_request"),
         (b"[1, 2]", 422, "invalid_request"),
         (b'{"site": {"id": "x"}}', 422, "invalid_request"),
         (b'{"tenantID": 5, "site": {"id": "x"}}', 422, "invalid_request"),

@@ -3,13 +3,11 @@ Perspective API. Thin: parsing and status codes here, the mapping in `moderation
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from moderation.api.deps import Runtime, RuntimeDep
@@ -34,9 +32,11 @@ log = logging.getLogger("moderation.api")
 router = APIRouter()
 
 CORAL_ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorOut} for status in (400, 401, 404, 413, 422, 429)
+    status: {"model": ErrorOut} for status in (401, 404, 413, 415, 422, 429)
 }
-GOOGLE_ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": GoogleErrorOut} for status in (400, 403, 413, 429)}
+GOOGLE_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": GoogleErrorOut} for status in (400, 403, 413, 415, 429)
+}
 
 
 # -- Coral Talk ------------------------------------------------------------------------------
@@ -48,36 +48,15 @@ GOOGLE_ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": GoogleErrorO
     response_model=CoralPhaseOut,
     responses={204: {"description": "No opinion: the author is staff, a moderator or an admin."}, **CORAL_ERRORS},
 )
-async def coral_phase(request: Request, runtime: RuntimeDep) -> Response:
+async def coral_phase(body: CoralPhaseIn, request: Request, runtime: RuntimeDep) -> Response:
     """Coral's external moderation phase: verify `X-Coral-Signature`, moderate, answer Coral's phase result."""
-    raw = await request.body()  # the signature covers these exact bytes
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "invalid_json", "the body is not JSON") from None
-    tenant_id, coral_site_id = _coral_ids(data)
+    raw = await request.body()  # the bytes FastAPI parsed: the signature covers exactly these
     signature = request.headers.get(coral.SIGNATURE_HEADER)
-    return await run_in_threadpool(_coral_phase, runtime, raw, data, tenant_id, coral_site_id, signature)
+    return await run_in_threadpool(_coral_phase, runtime, raw, body, signature)
 
 
-def _coral_ids(data: Any) -> tuple[str, str]:
-    """The tenant and site ids that choose the link, hence the secret, before anything else is read."""
-    if not isinstance(data, dict):
-        raise ApiError(422, "invalid_request", "body: a JSON object is required")
-    tenant = data.get("tenant")
-    tenant_id = data.get("tenantID") or (tenant.get("id") if isinstance(tenant, dict) else None)
-    site = data.get("site")
-    site_id = site.get("id") if isinstance(site, dict) else None
-    if not isinstance(tenant_id, str) or not tenant_id or len(tenant_id) > 200:
-        raise ApiError(422, "invalid_request", "tenantID (or tenant.id): a string is required")
-    if not isinstance(site_id, str) or not site_id or len(site_id) > 200:
-        raise ApiError(422, "invalid_request", "site.id: a string is required")
-    return tenant_id, site_id
-
-
-def _coral_phase(
-    runtime: Runtime, raw: bytes, data: Any, tenant_id: str, coral_site_id: str, signature: str | None
-) -> Response:
+def _coral_phase(runtime: Runtime, raw: bytes, body: CoralPhaseIn, signature: str | None) -> Response:
+    tenant_id, coral_site_id = body.tenant_id, body.site.id
     with runtime.sessions() as session:
         link = coral.find_link(session, tenant_id, coral_site_id)
     if link is None:
@@ -86,13 +65,6 @@ def _coral_phase(
         raise ApiError(404, "coral_site_not_linked", f"Coral tenant '{tenant_id}' site '{coral_site_id}' is not linked")
     if not coral.verify_signature(raw, signature, link.secrets):
         raise ApiError(401, "invalid_signature", f"{coral.SIGNATURE_HEADER} is missing or does not match the body")
-    try:
-        body = CoralPhaseIn.model_validate(data)
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in item['loc']) or 'body'}: {item['msg']}" for item in error.errors()[:10]
-        )
-        raise ApiError(422, "invalid_request", problems) from None
     phase = coral.PhaseInput(
         action=body.action,
         body=body.comment.body,

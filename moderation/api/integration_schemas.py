@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from moderation.api.schemas import StrictModel
 
@@ -53,8 +53,22 @@ class CoralPhaseIn(LenientModel):
     story: CoralStoryIn
     site: CoralSiteIn
     tenant: CoralTenantIn | None = None
-    tenantID: str | None = Field(default=None, max_length=200)
+    tenantID: str | None = Field(default=None, min_length=1, max_length=200)
     tenantDomain: str | None = Field(default=None, max_length=500)
+
+    @model_validator(mode="after")
+    def _names_a_tenant(self) -> CoralPhaseIn:
+        if self.tenantID is None and self.tenant is None:
+            raise ValueError("tenant.id or tenantID is required")
+        return self
+
+    @property
+    def tenant_id(self) -> str:
+        """Coral's payload names the tenant as `tenant.id`; the published contract also as `tenantID`."""
+        if self.tenantID is not None:
+            return self.tenantID
+        assert self.tenant is not None
+        return self.tenant.id
 
 
 class CoralActionOut(BaseModel):
