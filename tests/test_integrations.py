@@ -647,3 +647,25 @@ def test_cli_links_a_coral_site_and_rotates_its_secret(tmp_path: Path) -> None:
     assert done.returncode == 0 and "1 signing secret(s)" in done.stdout
     with sqlite3.connect(tmp_path / "moderation.db") as db:
         assert db.execute("SELECT signing_secret, previous_secret FROM coral_links").fetchall() == [(NEW_SECRET, None)]
+
+
+def test_coral_phase_and_perspective_on_postgresql(fresh_postgres_url: str, tmp_path: Path, engine: ModerationEngine) -> None:
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=fresh_postgres_url,
+        hash_salt="a-long-enough-test-salt-value",
+        create_demo_site=False,
+        webhook_interval_seconds=3600,
+    )
+    with TestClient(create_app(settings, engine_factory=lambda _: engine)) as pg_client:
+        runtime = pg_client.app.state.runtime  # type: ignore[attr-defined]
+        with runtime.sessions.begin() as session:
+            _, api_key, _ = create_site(session, "news-a")
+            coral.link(session, TENANT, CORAL_SITE, "news-a", SECRET)
+        assert coral_post(pg_client, coral_request(INSULT)).json()["status"] == "REJECTED"
+        assert coral_post(pg_client, coral_request(INSULT)).json()["status"] == "REJECTED"
+        assert_error(coral_post(pg_client, coral_request(INSULT), secrets=[NEW_SECRET]), 401, "invalid_signature")
+        quiet = {"comment": {"text": INSULT}, "requestedAttributes": {"INSULT": {}}, "doNotStore": True}
+        assert analyze(pg_client, api_key, quiet).json()["attributeScores"]["INSULT"]["summaryScore"]["value"] >= 0.5
+        assert pg_client.post(f"/v1alpha1/comments:suggestscore?key={api_key}", json=PUBLISHED_SUGGEST).status_code == 200
+        assert (count(pg_client, Comment), count(pg_client, Revision), count(pg_client, FeedbackExample)) == (1, 1, 1)
