@@ -21,6 +21,7 @@ run: $(STAMP)
 test: $(STAMP)
 	scripts/ensure-postgres
 	scripts/ensure-browser
+	scripts/ensure-php
 	$(BIN)/ruff check moderation tests benchmarks service.py
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q

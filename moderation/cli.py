@@ -481,6 +481,42 @@ def users_set_password(
     typer.echo(f"password of {username} changed")
 
 
+@sites_app.command("link-coral")
+def sites_link_coral(
+    tenant_id: Annotated[str, typer.Argument(help="Coral's tenant id (tenantID in the phase request).")],
+    coral_site_id: Annotated[str, typer.Argument(help="Coral's site id (site.id in the phase request).")],
+    site: Annotated[str, typer.Argument(help="Our site that moderates this Coral site.")],
+    secret: Annotated[
+        str | None,
+        typer.Option(
+            "--secret",
+            help="The phase's signing secret from Coral's admin. A new one is added; the old one stays valid "
+            "until --drop-previous (Coral signs with both while rotating).",
+        ),
+    ] = None,
+    drop_previous: Annotated[
+        bool, typer.Option("--drop-previous", help="End a rotation: accept only the current secret.")
+    ] = False,
+) -> None:
+    """Link a Coral Talk tenant's site to one of our sites for POST /integrations/coral/phase."""
+    from moderation.integrations import coral
+    from moderation.sites import SiteError
+
+    try:
+        with _sessions().begin() as session:
+            info, created = coral.link(session, tenant_id, coral_site_id, site, secret)
+            if drop_previous:
+                coral.drop_previous_secret(session, tenant_id, coral_site_id)
+                info = coral.find_link(session, tenant_id, coral_site_id) or info
+    except SiteError as error:
+        raise CliError(str(error)) from None
+    verb = "linked" if created else "updated"
+    typer.echo(
+        f"{verb}: Coral tenant {info.tenant_id} site {info.coral_site_id} → {info.site.name}; "
+        f"{len(info.secrets)} signing secret(s) accepted"
+    )
+
+
 def main() -> None:
     """Entry point of the console script."""
     try:

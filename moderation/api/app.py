@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from moderation.api.deps import Runtime
 from moderation.api.errors import install_error_handlers
+from moderation.api.integration_routes import router as integration_router
 from moderation.api.middleware import BodyGuard, RequestMetrics
 from moderation.api.routes import router
 from moderation.model import ModelStoreError
@@ -59,5 +60,6 @@ def create_app(settings: Settings | None = None, engine_factory: Callable[[Setti
 
     app.add_middleware(RequestMetrics)
     app.include_router(router)
+    app.include_router(integration_router)
     install_web(app)
     return app

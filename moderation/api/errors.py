@@ -1,8 +1,14 @@
-"""One JSON error shape for every error: {"error": {"code", "message"}}; bad input is never a 500."""
+"""One JSON error shape for every error: {"error": {"code", "message"}}; bad input is never a 500.
+
+The Perspective-compatible routes (`/v1alpha1/…`) answer in Google's shape instead,
+{"error": {"code": <HTTP status>, "message", "status": "INVALID_ARGUMENT"|…}}, because that is what
+Perspective clients parse; there every invalid body is a 400, as Google answers it.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,8 +25,38 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+GOOGLE_PREFIX = "/v1alpha1/"
+# HTTP status → google.rpc.Code name, as Google APIs put it in "status".
+GOOGLE_STATUS = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    405: "UNIMPLEMENTED",
+    409: "ABORTED",
+    413: "INVALID_ARGUMENT",
+    415: "INVALID_ARGUMENT",
+    422: "INVALID_ARGUMENT",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+}
+
+
+def uses_google_errors(path: str) -> bool:
+    return path.startswith(GOOGLE_PREFIX)
+
+
+def error_body(status: int, code: str, message: str, path: str = "") -> dict[str, Any]:
+    if uses_google_errors(path):
+        return {"error": {"code": status, "message": message, "status": GOOGLE_STATUS.get(status, "UNKNOWN")}}
+    return {"error": {"code": code, "message": message}}
+
+
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, path: str = ""
+) -> JSONResponse:
+    return JSONResponse(error_body(status, code, message, path), status_code=status, headers=headers)
 
 
 _HTTP_CODES = {
@@ -35,31 +71,41 @@ _HTTP_CODES = {
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def _api_error(_: Request, error: ApiError) -> JSONResponse:
-        return error_response(error.status, error.code, error.message, error.headers)
+    async def _api_error(request: Request, error: ApiError) -> JSONResponse:
+        return error_response(error.status, error.code, error.message, error.headers, request.url.path)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, error: RequestValidationError) -> JSONResponse:
         problems = []
         for item in error.errors()[:10]:
             where = ".".join(str(part) for part in item.get("loc", ()) if part != "body")
             problems.append(f"{where or 'body'}: {item.get('msg', 'invalid')}")
-        return error_response(422, "invalid_request", "; ".join(problems) or "invalid request")
+        status = 400 if uses_google_errors(request.url.path) else 422
+        return error_response(
+            status, "invalid_request", "; ".join(problems) or "invalid request", None, request.url.path
+        )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(error.status_code, "http_error")
-        return error_response(error.status_code, code, str(error.detail), getattr(error, "headers", None))
+        headers = getattr(error, "headers", None)
+        return error_response(error.status_code, code, str(error.detail), headers, request.url.path)
 
     @app.exception_handler(OperationalError)
-    async def _database_down(_: Request, error: OperationalError) -> JSONResponse:
+    async def _database_down(request: Request, error: OperationalError) -> JSONResponse:
         # The transaction was rolled back: nothing half-written; the client retries the same request.
         log.error("database unavailable: %s", str(error).splitlines()[0])
         return error_response(
-            503, "database_unavailable", "the database is unreachable; retry shortly", {"Retry-After": "5"}
+            503,
+            "database_unavailable",
+            "the database is unreachable; retry shortly",
+            {"Retry-After": "5"},
+            request.url.path,
         )
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, error: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
         log.exception("unhandled error")
-        return error_response(500, "internal_error", "the server failed; the request can be retried")
+        return error_response(
+            500, "internal_error", "the server failed; the request can be retried", None, request.url.path
+        )

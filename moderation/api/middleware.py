@@ -13,8 +13,10 @@ class _TooLarge(Exception):
     pass
 
 
-async def _send_error(send: Send, status: int, code: str, message: str) -> None:
-    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+async def _send_error(send: Send, status: int, code: str, message: str, path: str = "") -> None:
+    from moderation.api.errors import error_body
+
+    body = json.dumps(error_body(status, code, message, path)).encode()
     await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]})
     await send({"type": "http.response.body", "body": body})
 
@@ -38,11 +40,13 @@ class BodyGuard:
         # The moderators' pages post HTML forms; everything else speaks JSON.
         form_ok = content_type == b"application/x-www-form-urlencoded" and scope["path"].startswith("/moderator/")
         if content_type != b"application/json" and not form_ok:
-            await _send_error(send, 415, "unsupported_media_type", "send the body as application/json")
+            await _send_error(send, 415, "unsupported_media_type", "send the body as application/json", scope["path"])
             return
         length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            await _send_error(send, 413, "body_too_large", f"the body is larger than {self.max_bytes} bytes")
+            await _send_error(
+                send, 413, "body_too_large", f"the body is larger than {self.max_bytes} bytes", scope["path"]
+            )
             return
         received = 0
         started = False
@@ -66,7 +70,9 @@ class BodyGuard:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await _send_error(send, 413, "body_too_large", f"the body is larger than {self.max_bytes} bytes")
+                await _send_error(
+                    send, 413, "body_too_large", f"the body is larger than {self.max_bytes} bytes", scope["path"]
+                )
 
 
 def client_key(headers: Any) -> str | None:

@@ -209,6 +209,10 @@ class CommentService:
             fresh = {**_decision_dict(values), "stage_ms": decision.stage_ms}
             return StoredDecision(request.comment_id, number, state, fresh, moment, replayed=False)
 
+    def evaluate(self, site: SiteInfo, comment: CommentInput) -> EngineDecision:
+        """Decide under the site's policy without storing anything (for callers that forbid storing)."""
+        return self.engine.moderate(comment, self._policy(site))
+
     def _policy(self, site: SiteInfo) -> Policy:
         key = (site.id, repr(sorted(site.policy.items())) if site.policy else "")
         policy = self._policies.get(key)

@@ -213,3 +213,22 @@ class FeedbackExample(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # attributes, scores, community id, token
     article_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CoralLink(Base):
+    """A Coral Talk tenant's site mapped to one of our sites, with the external phase's signing secrets.
+
+    The secrets are kept in the clear because verifying Coral's HMAC needs them (as `webhook_secret`);
+    `previous_secret` stays valid while Coral signs with both during a rotation.
+    """
+
+    __tablename__ = "coral_links"
+    __table_args__ = (UniqueConstraint("tenant_id", "coral_site_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    coral_site_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    signing_secret: Mapped[str] = mapped_column(String(200))
+    previous_secret: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
