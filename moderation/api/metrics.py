@@ -42,3 +42,9 @@ class Metrics:
             "moderation_model_info", "The served model", ["model", "normalizer", "lexicon"], registry=self.registry
         )
         self.degraded = Gauge("moderation_degraded", "1 when the engine runs without its model", registry=self.registry)
+        self.degraded_decisions = Counter(
+            "moderation_degraded_decisions",
+            "Decisions taken in degraded mode (lexicon and language only, at least review), by failed stage",
+            ["stage"],
+            registry=self.registry,
+        )

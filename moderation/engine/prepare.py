@@ -6,6 +6,7 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from moderation.engine.inputs import ArticleText, CommentInput
@@ -31,12 +32,13 @@ class PreparedComment:
 class _StageClock:
     """Milliseconds spent in each stage, for the decision and the metrics."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
         self.stages: dict[str, float] = {}
-        self._last = time.perf_counter()
+        self._clock = clock
+        self._last = clock()
 
     def lap(self, stage: str) -> None:
-        moment = time.perf_counter()
+        moment = self._clock()
         self.stages[stage] = round((moment - self._last) * 1000, 4)
         self._last = moment
 
@@ -54,6 +56,7 @@ class Preparer:
         lexicon: Lexicon,
         model: ModelBundle | None,
         cache_size: int = 2048,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.normalizer = normalizer
         self.gate = gate
@@ -62,9 +65,10 @@ class Preparer:
         self._contexts: OrderedDict[str, tuple] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        self._clock = clock
 
     def prepare(self, comment: CommentInput, lexicon: Lexicon | None = None) -> PreparedComment:
-        clock = _StageClock()
+        clock = _StageClock(self._clock)
         normalized = self.normalizer.normalize(comment.text)
         clock.lap("normalize")
         language = self.gate.detect(normalized.language_view)

@@ -1,0 +1,150 @@
+"""Degraded mode: a model that is missing, raises, or a stage that uses up the latency budget still gives an
+answer (lexicon and language checks only, at least review, never a silent approval) that names the stage.
+
+Slowness is simulated on the engine's own clock (no sleeping, no timing assertions): a stage "takes" 250 ms
+because the fake part moves the clock forward by 250 ms.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+from moderation.engine import APPROVE, REJECT, REVIEW, ArticleText, CommentInput, ModerationEngine
+from moderation.language import LanguageGate, LanguageResult
+
+LIBRARY = ArticleText(
+    title="کتابخانه عمومی شهر پس از چهار سال بازسازی دوباره افتتاح شد",
+    lead="کتابخانه مرکزی شهر با ۴۰ هزار جلد کتاب و سالن مطالعه ۲۰۰ نفره روز شنبه بازگشایی شد.",
+)
+CLEAN = "خیلی خوب شد که بالاخره کتابخانه باز شد، سالن مطالعه‌اش عالیه"
+SECRET_TEXT = "نظر محرمانه‌ای درباره کتابخانه"
+
+
+class FakeClock:
+    """Seconds, like time.perf_counter; moves only when a fake part says a stage took time."""
+
+    def __init__(self) -> None:
+        self.seconds = 1000.0
+
+    def __call__(self) -> float:
+        return self.seconds
+
+    def advance(self, milliseconds: float) -> None:
+        self.seconds += milliseconds / 1000
+
+
+class SlowGate:
+    """The real language gate, taking `milliseconds` on the fake clock."""
+
+    def __init__(self, real: LanguageGate, clock: FakeClock, milliseconds: float) -> None:
+        self.real, self.clock, self.milliseconds = real, clock, milliseconds
+        self.version = real.version
+
+    def detect(self, text: str) -> LanguageResult:
+        self.clock.advance(self.milliseconds)
+        return self.real.detect(text)
+
+
+class FaultyModel:
+    """The real model, whose scoring takes time on the fake clock or raises."""
+
+    def __init__(self, real: Any, clock: FakeClock | None = None, milliseconds: float = 0, error: Exception | None = None):
+        self.real, self.clock, self.milliseconds, self.error = real, clock, milliseconds, error
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def score(self, text: str, signals: dict[str, float]) -> dict[str, float]:
+        if self.error is not None:
+            raise self.error
+        if self.clock is not None:
+            self.clock.advance(self.milliseconds)
+        return self.real.score(text, signals)
+
+
+def build(engine: ModerationEngine, clock: FakeClock, gate: Any = None, model: Any = None) -> ModerationEngine:
+    return ModerationEngine(
+        engine.normalizer,
+        gate or engine.gate,
+        engine.lexicon,
+        model if model is not None else engine.model,
+        engine.model_version,
+        latency_budget_ms=200,
+        clock=clock,
+    )
+
+
+def test_within_the_budget_nothing_is_degraded(engine: ModerationEngine) -> None:
+    clock = FakeClock()
+    fast = build(engine, clock, gate=SlowGate(engine.gate, clock, 150))
+    decision = fast.moderate(CommentInput(CLEAN, LIBRARY))
+    assert decision.verdict == APPROVE and decision.degraded == ()
+    assert decision.scores and "model" in decision.stage_ms
+
+
+def test_a_stage_over_the_budget_skips_the_model_and_names_the_stage(engine: ModerationEngine) -> None:
+    clock = FakeClock()
+    slow = build(engine, clock, gate=SlowGate(engine.gate, clock, 250))
+    decision = slow.moderate(CommentInput(CLEAN, LIBRARY))
+    assert decision.verdict == REVIEW, "a clean comment is not approved without its model"
+    assert decision.degraded == ("language",)
+    assert "degraded" in {r.code for r in decision.reasons}
+    assert decision.scores == {} and "model" not in decision.stage_ms
+    assert any("language" in note and "200 ms" in note for note in decision.notes)
+    assert decision.stage_ms["language"] == pytest.approx(250)
+
+
+def test_a_slow_model_is_not_trusted_after_the_budget(engine: ModerationEngine) -> None:
+    clock = FakeClock()
+    slow = build(engine, clock, model=FaultyModel(engine.model, clock, 300))
+    decision = slow.moderate(CommentInput(CLEAN, LIBRARY))
+    assert decision.verdict == REVIEW and decision.degraded == ("model",)
+    assert decision.scores == {}
+
+
+def test_a_model_that_raises_gives_review_and_logs_no_text(
+    engine: ModerationEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = build(engine, FakeClock(), model=FaultyModel(engine.model, error=ValueError(f"bad input {SECRET_TEXT}")))
+    with caplog.at_level(logging.DEBUG):
+        decision = broken.moderate(CommentInput(SECRET_TEXT, LIBRARY))
+    assert decision.verdict == REVIEW and decision.degraded == ("model",)
+    assert any("ValueError" in note for note in decision.notes)
+    assert "model scoring failed: ValueError" in caplog.text
+    assert SECRET_TEXT not in caplog.text
+
+
+def test_degraded_mode_still_applies_the_lexicon(engine: ModerationEngine) -> None:
+    clock = FakeClock()
+    slow = build(engine, clock, gate=SlowGate(engine.gate, clock, 500))
+    decision = slow.moderate(CommentInput("نویسنده این خبر کیر خر است", LIBRARY))
+    # The lexicon's severe words still reject: degraded means "at least review", not "less strict".
+    assert decision.verdict == REJECT and decision.degraded == ("language",)
+    assert {"profanity", "degraded"} <= {r.code for r in decision.reasons}
+
+
+def test_a_comment_that_needs_no_model_is_not_degraded(engine: ModerationEngine) -> None:
+    clock = FakeClock()
+    slow = build(engine, clock, gate=SlowGate(engine.gate, clock, 500))
+    decision = slow.moderate(CommentInput("This is a comment in English about the library", LIBRARY))
+    assert decision.degraded == () and "non_persian" in {r.code for r in decision.reasons}
+
+
+def test_a_model_that_did_not_load_says_why(engine: ModerationEngine) -> None:
+    missing = ModerationEngine(
+        engine.normalizer, engine.gate, engine.lexicon, None, None, model_error="model.joblib: does not load"
+    )
+    decision = missing.moderate(CommentInput(CLEAN, LIBRARY))
+    assert decision.verdict == REVIEW and decision.degraded == ("model",)
+    assert any("model.joblib: does not load" in note for note in decision.notes)
+
+
+def test_no_budget_means_no_degradation(engine: ModerationEngine) -> None:
+    clock = FakeClock()
+    unbounded = ModerationEngine(
+        engine.normalizer, SlowGate(engine.gate, clock, 10_000), engine.lexicon, engine.model, "m", clock=clock
+    )
+    assert unbounded.moderate(CommentInput(CLEAN, LIBRARY)).degraded == ()
