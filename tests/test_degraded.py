@@ -7,13 +7,22 @@ because the fake part moves the clock forward by 250 ms.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from moderation.engine import APPROVE, REJECT, REVIEW, ArticleText, CommentInput, ModerationEngine
 from moderation.language import LanguageGate, LanguageResult
+from moderation.model.store import sha256_of
+from tests.servers import ROOT, free_port, start_server, stop_server
 
 LIBRARY = ArticleText(
     title="کتابخانه عمومی شهر پس از چهار سال بازسازی دوباره افتتاح شد",
@@ -148,3 +157,85 @@ def test_no_budget_means_no_degradation(engine: ModerationEngine) -> None:
         engine.normalizer, SlowGate(engine.gate, clock, 10_000), engine.lexicon, engine.model, "m", clock=clock
     )
     assert unbounded.moderate(CommentInput(CLEAN, LIBRARY)).degraded == ()
+
+
+# -- start-up, through real uvicorn processes ------------------------------------------------------------
+
+
+def _copy_models(tmp_path: Path) -> Path:
+    """A copy of the shipped model registry that a test may break."""
+    models = tmp_path / "models"
+    shutil.copytree(ROOT / "models", models)
+    return models
+
+
+def _artifact(models: Path) -> tuple[Path, Path]:
+    folder = models / "moderation" / json.loads((models / "moderation" / "aliases.json").read_text())["production"]
+    return folder / "model.joblib", folder / "manifest.json"
+
+
+def _edit_manifest(manifest: Path, **changes: object) -> None:
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    for key, value in changes.items():
+        if key == "sha256":
+            data["artifact"]["sha256"] = value
+        else:
+            data[key] = value
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+
+
+def _refusal(env: dict[str, str]) -> list[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "uvicorn", "service:app", "--port", str(free_port())],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert result.returncode != 0, "the service must not start"
+    return [line for line in (result.stdout + result.stderr).splitlines() if "refusing to start" in line]
+
+
+def test_refuses_to_start_on_a_tampered_model_naming_the_file(tmp_path: Path) -> None:
+    models = _copy_models(tmp_path)
+    artifact, _ = _artifact(models)
+    with artifact.open("ab") as handle:
+        handle.write(b"\0")
+    lines = _refusal({"MODERATION_DATA_DIR": str(tmp_path), "MODERATION_MODELS_DIR": str(models)})
+    assert len(lines) == 1 and str(artifact) in lines[0] and "sha256" in lines[0] and "manifest" in lines[0]
+
+
+def test_refuses_to_start_on_a_model_for_another_normalizer(tmp_path: Path) -> None:
+    models = _copy_models(tmp_path)
+    artifact, manifest = _artifact(models)
+    _edit_manifest(manifest, normalizer_version="0.0-old")
+    lines = _refusal({"MODERATION_DATA_DIR": str(tmp_path), "MODERATION_MODELS_DIR": str(models)})
+    assert len(lines) == 1 and str(artifact) in lines[0] and "normalizer 0.0-old" in lines[0]
+
+
+def test_a_model_that_does_not_load_starts_degraded_and_says_so(tmp_path: Path) -> None:
+    models = _copy_models(tmp_path)
+    artifact, manifest = _artifact(models)
+    artifact.write_bytes(b"this is not a pickle")
+    _edit_manifest(manifest, sha256=sha256_of(artifact))  # it passes the checks, then fails to load
+    port = free_port()
+    process, key = start_server({"MODERATION_DATA_DIR": str(tmp_path), "MODERATION_MODELS_DIR": str(models)}, port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        ready = httpx.get(f"{url}/readyz")
+        assert ready.status_code == 200, "degraded still answers, so it stays in the load balancer"
+        body = ready.json()
+        assert body["status"] == "degraded" and body["degraded"] is True
+        assert body["checks"]["model"].startswith("not loaded") and "model.joblib" in body["checks"]["model"]
+        comment = {"comment_id": "d1", "text": CLEAN, "article_id": "a1", "article": {"title": LIBRARY.title}}
+        answer = httpx.post(f"{url}/v1/moderate", json=comment, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+        assert answer.status_code == 200, answer.text
+        decision = answer.json()["decision"]
+        assert answer.json()["state"] == "pending_review" and decision["verdict"] == "review"
+        assert decision["degraded"] == ["model"] and "degraded" in [r["code"] for r in decision["reasons"]]
+        metrics = httpx.get(f"{url}/metrics").text
+        assert "moderation_degraded 1.0" in metrics
+        assert 'moderation_degraded_decisions_total{stage="model"} 1.0' in metrics
+    finally:
+        stop_server(process)
