@@ -27,7 +27,10 @@ def build_engine(settings: Settings, normalizer: PersianNormalizer | None = None
     except ModelLoadError as error:
         message = str(error).splitlines()[0]
         log.error("serving without a model (degraded, every Persian comment goes to review): %s", message)
-        return ModerationEngine(
+        engine = ModerationEngine(
             *common, None, None, latency_budget_ms=settings.latency_budget_ms, model_error=message
         )
-    return ModerationEngine(*common, bundle, stored.label, latency_budget_ms=settings.latency_budget_ms)
+    else:
+        engine = ModerationEngine(*common, bundle, stored.label, latency_budget_ms=settings.latency_budget_ms)
+    engine.warm_up()
+    return engine

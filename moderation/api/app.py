@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from moderation.api.deps import Runtime
 from moderation.api.errors import install_error_handlers
-from moderation.api.middleware import BodyGuard, RequestMetrics
+from moderation.api.middleware import BodyGuard, RequestMetrics, SecurityHeaders
 from moderation.api.routes import router
 from moderation.model import ModelStoreError
 from moderation.settings import Settings
@@ -57,5 +57,6 @@ def create_app(settings: Settings | None = None, engine_factory: Callable[[Setti
     app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
 
     app.add_middleware(RequestMetrics)
+    app.add_middleware(SecurityHeaders)  # outermost: also on BodyGuard's own errors
     app.include_router(router)
     return app

@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -42,8 +42,18 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
         problems = []
         for item in error.errors()[:10]:
-            where = ".".join(str(part) for part in item.get("loc", ()) if part != "body")
-            problems.append(f"{where or 'body'}: {item.get('msg', 'invalid')}")
+            location = list(item.get("loc", ()))
+            if location[:1] == ["body"]:  # FastAPI's prefix, not a field (an article has a field "body")
+                location = location[1:]
+            where = ".".join(str(part) for part in location)
+            message = item.get("msg", "invalid")
+            given = item.get("input")
+            if item.get("type") == "string_pattern_mismatch" and isinstance(given, str):
+                if "\x00" in given:
+                    message = "must not contain the NUL character (U+0000)"
+                elif not given.strip():
+                    message = "must not be blank"
+            problems.append(f"{where or 'body'}: {message}")
         return error_response(422, "invalid_request", "; ".join(problems) or "invalid request")
 
     @app.exception_handler(StarletteHTTPException)
@@ -58,6 +68,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(
             503, "database_unavailable", "the database is unreachable; retry shortly", {"Retry-After": "5"}
         )
+
+    @app.exception_handler(DataError)
+    async def _refused_data(_: Request, error: DataError) -> JSONResponse:
+        # A value the database refuses (the schema should have caught it): the client's data, not a crash.
+        # Parameters are hidden by the engine (hide_parameters), so no comment text reaches the log.
+        log.warning("database refused a value: %s", type(error.orig).__name__)
+        return error_response(422, "invalid_data", "a value in the request cannot be stored")
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, error: Exception) -> JSONResponse:

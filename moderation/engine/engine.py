@@ -21,7 +21,7 @@ from moderation.engine.decision import (
     Reason,
     Span,
 )
-from moderation.engine.inputs import CommentInput
+from moderation.engine.inputs import ArticleText, CommentInput
 from moderation.engine.prepare import PreparedComment, Preparer
 from moderation.language import FINGLISH, UNDETERMINED, LanguageGate
 from moderation.lexicon import Lexicon, LexiconEntry
@@ -157,6 +157,14 @@ class ModerationEngine:
         if budget is not None and spent > budget:
             return "model", f"model used up the latency budget ({spent:.1f} ms of {budget:g} ms); scores not used"
         return None
+
+    def warm_up(self) -> None:
+        """Run every stage once (word lists, language models and caches load lazily: the first comment
+        would otherwise take seconds and use up its latency budget)."""
+        self.gate.warm_up()
+        article = ArticleText("کتابخانه مرکزی شهر بازگشایی شد", "کتابخانه با چهل هزار جلد کتاب افتتاح شد.")
+        for text in ("گزارش خوبی بود، ممنون", "kheili khoob bood", "A comment in English", "تعليق باللغة العربية"):
+            self.moderate(CommentInput(text, article, parent_text="سلام"))
 
     def moderate_batch(self, comments: Iterable[CommentInput], policy: Policy | None = None) -> list[Decision]:
         return [self.moderate(comment, policy) for comment in comments]
