@@ -184,8 +184,11 @@ class ModerationEngine:
             if action != APPROVE:
                 reasons.append(Reason(code, action, prepared.language.confidence, 0.0, MESSAGES_FA[code]))
 
+        # A span quotes the characters the commenter wrote at its offsets (a detector's own `text` may be
+        # normalized: a spam link's zero-width space would be missing from it).
+        original = text.original
         lexicon_spans = tuple(
-            Span(m.start, m.end, m.text, "lexicon", f"{m.term}|{m.category}|{','.join(m.evasions)}")
+            Span(m.start, m.end, original[m.start : m.end], "lexicon", f"{m.term}|{m.category}|{','.join(m.evasions)}")
             for m in prepared.lexicon
         )
         severe = [m for m in prepared.lexicon if m.category in _SEVERE_CATEGORIES]
@@ -205,7 +208,7 @@ class ModerationEngine:
                 )
             )
 
-        spam_spans = tuple(Span(s.start, s.end, s.text, "spam", s.kind) for s in prepared.spam)
+        spam_spans = tuple(Span(s.start, s.end, original[s.start : s.end], "spam", s.kind) for s in prepared.spam)
         if not persian:
             # No model for other languages: the lexicon's insult words still count, and links are links.
             insults = [m for m in prepared.lexicon if m.category == "insult"]
