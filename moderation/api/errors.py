@@ -64,7 +64,17 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def _database_down(_: Request, error: OperationalError) -> JSONResponse:
         # The transaction was rolled back: nothing half-written; the client retries the same request.
+        # (Statement parameters are hidden by the engine: this line carries no comment text.)
         log.error("database unavailable: %s", str(error).splitlines()[0])
+        cause = str(error.orig or "").lower()
+        if "disk is full" in cause or "no space left" in cause or "could not extend file" in cause:
+            return error_response(
+                503, "storage_full", "the database has no space left; nothing was stored", {"Retry-After": "60"}
+            )
+        if "readonly database" in cause or "read-only" in cause:
+            return error_response(
+                503, "database_read_only", "the database is read-only; nothing was stored", {"Retry-After": "60"}
+            )
         return error_response(
             503, "database_unavailable", "the database is unreachable; retry shortly", {"Retry-After": "5"}
         )
