@@ -194,5 +194,3 @@ def test_a_delivery_in_progress_never_holds_up_a_request(setup) -> None:  # type
         delivering.join(timeout=30)
     with runtime.sessions() as session:
         assert session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first().delivered_at is not None
-
-
