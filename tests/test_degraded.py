@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -239,3 +240,12 @@ def test_a_model_that_does_not_load_starts_degraded_and_says_so(tmp_path: Path) 
         assert 'moderation_degraded_decisions_total{stage="model"} 1.0' in metrics
     finally:
         stop_server(process)
+
+
+def test_refuses_to_start_on_a_database_from_a_newer_version(tmp_path: Path) -> None:
+    database = tmp_path / "moderation.db"
+    with sqlite3.connect(database) as db:
+        db.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        db.execute("INSERT INTO alembic_version VALUES ('9999_from_the_future')")
+    lines = _refusal({"MODERATION_DATA_DIR": str(tmp_path)})
+    assert len(lines) == 1 and "9999_from_the_future" in lines[0]
