@@ -19,10 +19,14 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from moderation.api import create_app
 from moderation.engine import APPROVE, REJECT, REVIEW, ArticleText, CommentInput, ModerationEngine
 from moderation.language import LanguageGate, LanguageResult
 from moderation.model.store import sha256_of
+from moderation.settings import Settings
+from moderation.sites import create_site
 from tests.servers import ROOT, free_port, start_server, stop_server
 
 LIBRARY = ArticleText(
@@ -249,3 +253,27 @@ def test_refuses_to_start_on_a_database_from_a_newer_version(tmp_path: Path) -> 
         db.execute("INSERT INTO alembic_version VALUES ('9999_from_the_future')")
     lines = _refusal({"MODERATION_DATA_DIR": str(tmp_path)})
     assert len(lines) == 1 and "9999_from_the_future" in lines[0]
+
+
+def test_a_stage_over_budget_is_answered_and_shown_by_readyz_and_metrics(
+    engine: ModerationEngine, tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    slow = build(engine, clock, gate=SlowGate(engine.gate, clock, 250))
+    settings = Settings(data_dir=tmp_path, create_demo_site=False, webhook_interval_seconds=3600)
+    with TestClient(create_app(settings, engine_factory=lambda _: slow)) as client:
+        with client.app.state.runtime.sessions.begin() as session:  # type: ignore[attr-defined]
+            _, key, _ = create_site(session, "slow")
+        body = {"comment_id": "s1", "text": CLEAN, "article_id": "a1", "article": {"title": LIBRARY.title}}
+        answer = client.post("/v1/moderate", headers={"Authorization": f"Bearer {key}"}, json=body)
+        assert answer.status_code == 200 and answer.json()["state"] == "pending_review"
+        assert answer.json()["decision"]["degraded"] == ["language"]
+        stored = client.get("/v1/comments/s1", headers={"Authorization": f"Bearer {key}"}).json()
+        assert any("latency budget" in note for note in stored["decision"]["notes"])
+        ready = client.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["status"] == "ready"
+        assert ready.json()["degraded"] is False, "the model is loaded; only this comment was degraded"
+        assert ready.json()["degraded_decisions"] == {"language": 1} and ready.json()["latency_budget_ms"] == 200
+        metrics = client.get("/metrics").text
+        assert 'moderation_degraded_decisions_total{stage="language"} 1.0' in metrics
+        assert "moderation_degraded 0.0" in metrics

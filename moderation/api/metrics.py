@@ -48,3 +48,12 @@ class Metrics:
             ["stage"],
             registry=self.registry,
         )
+
+    def degraded_counts(self) -> dict[str, int]:
+        """Degraded decisions since start, by failed stage (for /readyz)."""
+        counts: dict[str, int] = {}
+        for metric in self.degraded_decisions.collect():
+            for sample in metric.samples:
+                if sample.name.endswith("_total"):
+                    counts[sample.labels["stage"]] = int(sample.value)
+        return counts

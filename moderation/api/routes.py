@@ -187,6 +187,7 @@ def readyz(runtime: RuntimeDep) -> Response:
     body = {
         "status": status,
         "degraded": not model_ok,
+        "degraded_decisions": runtime.metrics.degraded_counts(),  # since start, by failed stage
         "checks": checks,
         "latency_budget_ms": engine.latency_budget_ms,
         "versions": engine.versions,
