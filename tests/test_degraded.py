@@ -147,6 +147,37 @@ def test_a_comment_that_needs_no_model_is_not_degraded(engine: ModerationEngine)
     assert decision.degraded == () and "non_persian" in {r.code for r in decision.reasons}
 
 
+class BrokenGate:
+    """A language gate that raises (a bug, a missing word list)."""
+
+    version = "broken"
+
+    def detect(self, text: str) -> LanguageResult:
+        raise RuntimeError(f"cannot detect {text}")
+
+
+def test_a_stage_that_raises_gives_review_naming_it(engine: ModerationEngine, caplog: pytest.LogCaptureFixture) -> None:
+    broken = build(engine, FakeClock(), gate=BrokenGate())
+    with caplog.at_level(logging.DEBUG):
+        decision = broken.moderate(CommentInput(SECRET_TEXT, LIBRARY))
+    assert decision.verdict == REVIEW and decision.degraded == ("language",)
+    assert [r.code for r in decision.reasons] == ["degraded"]
+    assert any("language raised RuntimeError" in note for note in decision.notes)
+    assert "stage language failed: RuntimeError" in caplog.text and SECRET_TEXT not in caplog.text
+
+
+def test_a_failing_signals_stage_keeps_the_lexicon_and_language_checks(engine: ModerationEngine) -> None:
+    class BrokenVectors(FaultyModel):
+        def topic_vector(self, text: str) -> Any:
+            raise MemoryError
+
+    broken = build(engine, FakeClock(), model=BrokenVectors(engine.model))
+    clean = broken.moderate(CommentInput(CLEAN, LIBRARY))
+    assert clean.verdict == REVIEW and clean.degraded == ("signals",) and clean.language.code == "fa"
+    profane = broken.moderate(CommentInput("نویسنده این خبر کیر خر است", LIBRARY))
+    assert profane.verdict == REJECT and profane.degraded == ("signals",)
+
+
 def test_a_model_that_did_not_load_says_why(engine: ModerationEngine) -> None:
     missing = ModerationEngine(
         engine.normalizer, engine.gate, engine.lexicon, None, None, model_error="model.joblib: does not load"

@@ -22,7 +22,7 @@ from moderation.engine.decision import (
     Span,
 )
 from moderation.engine.inputs import ArticleText, CommentInput
-from moderation.engine.prepare import PreparedComment, Preparer
+from moderation.engine.prepare import PreparedComment, Preparer, StageFailed
 from moderation.language import FINGLISH, UNDETERMINED, LanguageGate
 from moderation.lexicon import Lexicon, LexiconEntry
 from moderation.model.bundle import CATEGORIES, ModelBundle
@@ -97,16 +97,24 @@ class ModerationEngine:
         started = self.clock()
         policy = policy or self.policy
         lexicon = self.lexicon_for(policy)
-        prepared = self.preparer.prepare(comment, lexicon)
         notes: list[str] = []
         degraded: list[str] = []
         scores: dict[str, float] = {}
+        try:
+            prepared = self.preparer.prepare(comment, lexicon)
+            failure: tuple[str, str] | None = None
+        except StageFailed as failed:
+            # The exception's message is not logged: it could quote the comment.
+            log.error("stage %s failed: %s", failed.stage, failed.error_type)
+            if failed.partial is None:
+                return self._unchecked(failed, lexicon.version, started)
+            prepared, failure = failed.partial, (failed.stage, f"{failed}; model skipped")
         language = prepared.language
         persian = language.language == "fa" or language.language in policy.language.allowed
 
         stage_ms = dict(prepared.stage_ms)
         if persian:
-            failure = self._score(prepared, started, stage_ms, scores)
+            failure = failure or self._score(prepared, started, stage_ms, scores)
             if failure is not None:
                 stage, why = failure
                 scores.clear()
@@ -130,6 +138,19 @@ class ModerationEngine:
             degraded=tuple(degraded),
             elapsed_ms=round((self.clock() - started) * 1000, 3),
             stage_ms=stage_ms,
+        )
+
+    def _unchecked(self, failed: StageFailed, lexicon_version: str, started: float) -> Decision:
+        """A stage the lexicon and language checks need raised: review, saying which stage."""
+        return Decision(
+            verdict=REVIEW,
+            reasons=(Reason("degraded", REVIEW, 1.0, 1.0, MESSAGES_FA["degraded"]),),
+            scores={},
+            language=LanguageInfo(UNDETERMINED, 0.0, "failed"),
+            versions={**self.versions, "lexicon": lexicon_version},
+            notes=(f"degraded: {failed}; no check could run",),
+            degraded=(failed.stage,),
+            elapsed_ms=round((self.clock() - started) * 1000, 3),
         )
 
     def _score(
