@@ -127,14 +127,14 @@ def test_receiver_down_then_slow_for_minutes_loses_nothing_and_keeps_order(setup
     comments = [f"w{i}" for i in range(4)]
     decide_twice(client, headers, site_id, comments)
     clock = Clock()
-    dispatcher = WebhookDispatcher(runtime.sessions, timeout_seconds=0.3, clock=clock)
+    dispatcher = WebhookDispatcher(runtime.sessions, timeout_seconds=0.5, clock=clock)
 
     # Down for ten minutes (connection refused): attempts back off, nothing is given up.
     for _ in range(20):
         assert dispatcher.run_once() == 0
         clock.advance(30)
     # Slow for ten more minutes: every answer comes after the dispatcher's timeout.
-    Receiver.slow_seconds = 1.0
+    Receiver.slow_seconds = 2.0
     receiver.up()
     for _ in range(20):
         assert dispatcher.run_once() == 0
