@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+import logging
+
 from moderation.engine import ModerationEngine
 from moderation.language import LanguageGate
 from moderation.lexicon import Lexicon
-from moderation.model import ModelStore
+from moderation.model import ModelLoadError, ModelStore
 from moderation.settings import Settings
 from moderation.text import PersianNormalizer
 
+log = logging.getLogger(__name__)
+
 
 def build_engine(settings: Settings, normalizer: PersianNormalizer | None = None) -> ModerationEngine:
-    """Normalizer, gate, lexicon and the served model, checked (sha256, normalizer version) on load."""
-    bundle, stored = ModelStore(settings.models_dir).load(settings.model_name, settings.model_ref)
-    return ModerationEngine(
-        normalizer or PersianNormalizer(),
-        LanguageGate(),
-        Lexicon.default(),
-        bundle,
-        stored.label,
-    )
+    """Normalizer, gate, lexicon and the served model, checked (sha256, normalizer version) on load.
+
+    A model that fails those checks raises `ModelStoreError` (the service refuses to start: the wrong file
+    is in place). A checked model that still does not load gives an engine without a model: every Persian
+    comment then goes to review as `degraded`, and /readyz says so.
+    """
+    common = (normalizer or PersianNormalizer(), LanguageGate(), Lexicon.default())
+    try:
+        bundle, stored = ModelStore(settings.models_dir).load(settings.model_name, settings.model_ref)
+    except ModelLoadError as error:
+        message = str(error).splitlines()[0]
+        log.error("serving without a model (degraded, every Persian comment goes to review): %s", message)
+        engine = ModerationEngine(
+            *common, None, None, latency_budget_ms=settings.latency_budget_ms, model_error=message
+        )
+    else:
+        engine = ModerationEngine(*common, bundle, stored.label, latency_budget_ms=settings.latency_budget_ms)
+    engine.warm_up()
+    return engine

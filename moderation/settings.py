@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=6_000, ge=1, description="Comments per minute per API key.")
     rate_limit_burst: int = Field(default=600, ge=1)
     site_cache_seconds: float = Field(default=10.0, ge=0, description="How long an authenticated key is trusted.")
+    latency_budget_ms: float = Field(
+        default=200.0,
+        gt=0,
+        description="Engine time per comment; once spent before the model stage, the model is skipped and the "
+        "comment goes to review as degraded.",
+    )
     webhook_interval_seconds: float = Field(default=1.0, gt=0)
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     review_lease_minutes: float = Field(default=10.0, gt=0, description="How long a moderator holds claimed items.")

@@ -8,13 +8,14 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from alembic.util.exc import CommandError
 from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 
 from moderation.api.deps import Runtime
 from moderation.api.errors import install_error_handlers
 from moderation.api.integration_routes import router as integration_router
-from moderation.api.middleware import BodyGuard, RequestMetrics
+from moderation.api.middleware import BodyGuard, RequestMetrics, SecurityHeaders
 from moderation.api.routes import router
 from moderation.model import ModelStoreError
 from moderation.settings import Settings
@@ -34,7 +35,8 @@ def create_app(settings: Settings | None = None, engine_factory: Callable[[Setti
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             runtime = Runtime(settings, engine_factory)
-        except (ModelStoreError, ValueError, SQLAlchemyError, OSError) as error:
+        except (ModelStoreError, ValueError, SQLAlchemyError, OSError, CommandError) as error:
+            # CommandError: e.g. the database was migrated by a newer version of this service.
             # One clear line instead of a traceback: what is wrong and where.
             message = str(error).splitlines()[0]
             log.error("refusing to start: %s", message)
@@ -59,6 +61,7 @@ def create_app(settings: Settings | None = None, engine_factory: Callable[[Setti
     app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
 
     app.add_middleware(RequestMetrics)
+    app.add_middleware(SecurityHeaders)  # outermost: also on BodyGuard's own errors
     app.include_router(router)
     app.include_router(integration_router)
     install_web(app)

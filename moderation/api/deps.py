@@ -66,6 +66,7 @@ class Runtime:
 
         self.settings = settings
         self.metrics = Metrics()
+        salt = settings.resolved_hash_salt()  # a wrong setting is refused before any database is touched
         url = settings.resolved_database_url()
         if url.startswith("sqlite") and not settings.database_url:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -74,7 +75,7 @@ class Runtime:
             upgrade(self.database)
         self.sessions = sessionmaker(self.database, expire_on_commit=False)
         self.engine = (engine_factory or build_moderation_engine)(settings)
-        self.service = CommentService(self.sessions, self.engine, settings.resolved_hash_salt())
+        self.service = CommentService(self.sessions, self.engine, salt)
         self.site_cache = SiteCache(seconds=settings.site_cache_seconds)
         self.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
         self.review = ReviewService(

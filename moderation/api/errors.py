@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -78,8 +78,18 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, error: RequestValidationError) -> JSONResponse:
         problems = []
         for item in error.errors()[:10]:
-            where = ".".join(str(part) for part in item.get("loc", ()) if part != "body")
-            problems.append(f"{where or 'body'}: {item.get('msg', 'invalid')}")
+            location = list(item.get("loc", ()))
+            if location[:1] == ["body"]:  # FastAPI's prefix, not a field (an article has a field "body")
+                location = location[1:]
+            where = ".".join(str(part) for part in location)
+            message = item.get("msg", "invalid")
+            given = item.get("input")
+            if item.get("type") == "string_pattern_mismatch" and isinstance(given, str):
+                if "\x00" in given:
+                    message = "must not contain the NUL character (U+0000)"
+                elif not given.strip():
+                    message = "must not be blank"
+            problems.append(f"{where or 'body'}: {message}")
         status = 400 if uses_google_errors(request.url.path) else 422
         return error_response(
             status, "invalid_request", "; ".join(problems) or "invalid request", None, request.url.path
@@ -94,7 +104,25 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def _database_down(request: Request, error: OperationalError) -> JSONResponse:
         # The transaction was rolled back: nothing half-written; the client retries the same request.
+        # (Statement parameters are hidden by the engine: this line carries no comment text.)
         log.error("database unavailable: %s", str(error).splitlines()[0])
+        cause = str(error.orig or "").lower()
+        if "disk is full" in cause or "no space left" in cause or "could not extend file" in cause:
+            return error_response(
+                503,
+                "storage_full",
+                "the database has no space left; nothing was stored",
+                {"Retry-After": "60"},
+                request.url.path,
+            )
+        if "readonly database" in cause or "read-only" in cause:
+            return error_response(
+                503,
+                "database_read_only",
+                "the database is read-only; nothing was stored",
+                {"Retry-After": "60"},
+                request.url.path,
+            )
         return error_response(
             503,
             "database_unavailable",
@@ -102,6 +130,13 @@ def install_error_handlers(app: FastAPI) -> None:
             {"Retry-After": "5"},
             request.url.path,
         )
+
+    @app.exception_handler(DataError)
+    async def _refused_data(request: Request, error: DataError) -> JSONResponse:
+        # A value the database refuses (the schema should have caught it): the client's data, not a crash.
+        # Parameters are hidden by the engine (hide_parameters), so no comment text reaches the log.
+        log.warning("database refused a value: %s", type(error.orig).__name__)
+        return error_response(422, "invalid_data", "a value in the request cannot be stored", None, request.url.path)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -42,3 +42,18 @@ class Metrics:
             "moderation_model_info", "The served model", ["model", "normalizer", "lexicon"], registry=self.registry
         )
         self.degraded = Gauge("moderation_degraded", "1 when the engine runs without its model", registry=self.registry)
+        self.degraded_decisions = Counter(
+            "moderation_degraded_decisions",
+            "Decisions taken in degraded mode (lexicon and language only, at least review), by failed stage",
+            ["stage"],
+            registry=self.registry,
+        )
+
+    def degraded_counts(self) -> dict[str, int]:
+        """Degraded decisions since start, by failed stage (for /readyz)."""
+        counts: dict[str, int] = {}
+        for metric in self.degraded_decisions.collect():
+            for sample in metric.samples:
+                if sample.name.endswith("_total"):
+                    counts[sample.labels["stage"]] = int(sample.value)
+        return counts

@@ -9,10 +9,6 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class _TooLarge(Exception):
-    pass
-
-
 async def _send_error(send: Send, status: int, code: str, message: str, path: str = "") -> None:
     from moderation.api.errors import error_body
 
@@ -50,29 +46,39 @@ class BodyGuard:
             return
         received = 0
         started = False
+        too_large = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            # Past the limit the app is told the client left: raising here instead would be turned into a
+            # 400 "error parsing the body" by FastAPI's body reader.
+            nonlocal received, too_large
+            if too_large:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    too_large = True
+                    return {"type": "http.disconnect"}
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if too_large:
+                return  # whatever the app answers to a cut-off body is replaced by the 413 below
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await _send_error(
-                    send, 413, "body_too_large", f"the body is larger than {self.max_bytes} bytes", scope["path"]
-                )
+        except Exception:
+            if not too_large:
+                raise
+        if too_large and not started:
+            await _send_error(
+                send, 413, "body_too_large", f"the body is larger than {self.max_bytes} bytes", scope["path"]
+            )
 
 
 def client_key(headers: Any) -> str | None:
@@ -81,6 +87,26 @@ def client_key(headers: Any) -> str | None:
     if authorization.lower().startswith("bearer "):
         return str(authorization[7:].strip())
     return headers.get("x-api-key")
+
+
+class SecurityHeaders:
+    """`X-Content-Type-Options: nosniff` on every answer: JSON holding a comment's HTML is never sniffed and
+    rendered as a page by a browser."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (b"x-content-type-options", b"nosniff")]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 class RequestMetrics:

@@ -77,6 +77,8 @@ def record(runtime: Runtime, site: SiteInfo, stored: StoredDecision) -> None:
         runtime.metrics.stage_latency.labels(stage).observe(milliseconds / 1000)
     for reason in decision["reasons"]:
         runtime.metrics.reasons.labels(site.name, reason["code"]).inc()
+    for stage in decision["degraded"]:
+        runtime.metrics.degraded_decisions.labels(stage).inc()
 
 
 @router.post("/v1/moderate", response_model=ModerateOut, responses=ERRORS, tags=["moderation"])
@@ -165,17 +167,31 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", tags=["operations"])
 def readyz(runtime: RuntimeDep) -> Response:
-    """Ready: model loaded and database reachable."""
-    checks: dict[str, str] = {"model": "ok" if runtime.engine.model is not None else "missing"}
+    """Ready when the database is reachable (else 503).
+
+    Without its model the service is still ready (200) but says `"degraded": true`: it answers every
+    comment fail-closed (lexicon and language checks, Persian comments to review), so a load balancer
+    should keep sending comments rather than have the site time out; alerts watch `degraded`.
+    """
+    engine = runtime.engine
+    model_ok = engine.model is not None
+    checks: dict[str, str] = {"model": "ok" if model_ok else f"not loaded: {engine.model_error or 'none'}"}
     try:
         with runtime.database.connect() as connection:
             connection.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as error:  # any database failure means not ready
         checks["database"] = f"unreachable: {type(error).__name__}"
-    ready = all(v == "ok" for v in checks.values())
-    body = {"status": "ready" if ready else "not_ready", "checks": checks, "versions": runtime.engine.versions}
-
+    ready = checks["database"] == "ok"
+    status = ("ready" if model_ok else "degraded") if ready else "not_ready"
+    body = {
+        "status": status,
+        "degraded": not model_ok,
+        "degraded_decisions": runtime.metrics.degraded_counts(),  # since start, by failed stage
+        "checks": checks,
+        "latency_budget_ms": engine.latency_budget_ms,
+        "versions": engine.versions,
+    }
     return Response(json.dumps(body), status_code=200 if ready else 503, media_type="application/json")
 
 

@@ -7,6 +7,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+# No NUL (U+0000) in any text: PostgreSQL cannot store it and no reader types one. Said in the schema, so
+# that clients and the fuzzer know; the error message names it (errors.py).
+NO_NUL = r"^[^\x00]*$"
+Text = Annotated[str, StringConstraints(pattern=NO_NUL)]
+
 # A site's own ids: URL-safe, bounded (they appear in paths such as /v1/comments/{id}).
 SiteId = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:@-]+$")]
 
@@ -16,21 +21,25 @@ class StrictModel(BaseModel):
 
 
 class ArticleIn(StrictModel):
-    title: str = Field(default="", max_length=1_000)
-    lead: str = Field(default="", max_length=5_000)
-    body: str = Field(default="", max_length=200_000)
+    title: Text = Field(default="", max_length=1_000)
+    lead: Text = Field(default="", max_length=5_000)
+    body: Text = Field(default="", max_length=200_000)
 
 
 class AuthorIn(StrictModel):
-    author_id: str | None = Field(default=None, max_length=200)
-    name: str | None = Field(default=None, max_length=200)
-    email: str | None = Field(default=None, max_length=320, description="Stored only as a salted hash.")
-    ip: str | None = Field(default=None, max_length=64, description="Stored only as a salted hash.")
+    author_id: Text | None = Field(default=None, max_length=200)
+    name: Text | None = Field(default=None, max_length=200)
+    email: Text | None = Field(default=None, max_length=320, description="Stored only as a salted hash.")
+    ip: Text | None = Field(default=None, max_length=64, description="Stored only as a salted hash.")
 
 
 class ModerateIn(StrictModel):
     comment_id: SiteId
-    text: str = Field(min_length=1, pattern=r"\S", description="The comment as the reader wrote it (not blank).")
+    text: str = Field(
+        min_length=1,
+        pattern=r"^[^\x00]*[^\x00\s][^\x00]*$",
+        description="The comment as the reader wrote it (not blank, no NUL).",
+    )
     article_id: SiteId
     article: ArticleIn | None = Field(
         default=None, description="Inline article; else the one registered with PUT /v1/articles/{id}."
@@ -168,11 +177,11 @@ class LexiconRuleIn(StrictModel):
 
 
 Action = Literal["approve", "review", "reject"]
-Term = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+Term = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)]
 
 
 class LanguageRuleIn(StrictModel):
-    allowed: list[Annotated[str, StringConstraints(min_length=2, max_length=10)]] | None = None
+    allowed: list[Annotated[str, StringConstraints(min_length=2, max_length=10, pattern=NO_NUL)]] | None = None
     other_language_action: Action | None = None
     finglish_action: Action | None = None
     undetermined_action: Action | None = None
@@ -184,12 +193,8 @@ class PolicyIn(StrictModel):
     categories: CategoriesIn | None = None
     lexicon: LexiconRuleIn | None = None
     language: LanguageRuleIn | None = None
-    deny_terms: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] | None = Field(
-        default=None, max_length=1000
-    )
-    allow_terms: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] | None = Field(
-        default=None, max_length=1000
-    )
+    deny_terms: list[Term] | None = Field(default=None, max_length=1000)
+    allow_terms: list[Term] | None = Field(default=None, max_length=1000)
 
 
 class PolicyOut(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from moderation.engine.decision import (
     APPROVE,
@@ -21,8 +21,8 @@ from moderation.engine.decision import (
     Reason,
     Span,
 )
-from moderation.engine.inputs import CommentInput
-from moderation.engine.prepare import PreparedComment, Preparer
+from moderation.engine.inputs import ArticleText, CommentInput
+from moderation.engine.prepare import PreparedComment, Preparer, StageFailed
 from moderation.language import FINGLISH, UNDETERMINED, LanguageGate
 from moderation.lexicon import Lexicon, LexiconEntry
 from moderation.model.bundle import CATEGORIES, ModelBundle
@@ -46,14 +46,24 @@ class ModerationEngine:
         model: ModelBundle | None,
         model_version: str | None,
         policy: Policy | None = None,
+        latency_budget_ms: float | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+        model_error: str | None = None,
     ) -> None:
+        """`latency_budget_ms`: when the stages before the model use it up, the model is skipped and the
+        decision is degraded (review). None: no budget (training and evaluation). `clock` is seconds,
+        monotonic (injectable so that tests can make a stage slow without sleeping). `model_error`: why the
+        model could not be loaded, when `model` is None."""
         self.normalizer = normalizer
         self.gate = gate
         self.lexicon = lexicon
         self.model = model
         self.model_version = model_version or "none"
+        self.model_error = model_error
         self.policy = policy or default_policy()
-        self.preparer = Preparer(normalizer, gate, lexicon, model)
+        self.latency_budget_ms = latency_budget_ms
+        self.clock = clock
+        self.preparer = Preparer(normalizer, gate, lexicon, model, clock=clock)
         self._site_lexicons: dict[tuple[tuple[str, ...], tuple[str, ...]], Lexicon] = {}
 
     @property
@@ -77,28 +87,39 @@ class ModerationEngine:
         return lexicon
 
     def moderate(self, comment: CommentInput, policy: Policy | None = None) -> Decision:
-        """Decide one comment. Never raises on any text; a failing stage degrades to review."""
-        started = time.perf_counter()
+        """Decide one comment. Never raises on any text.
+
+        Degraded mode: when the model is missing, raises, or the latency budget is used up (before the
+        model stage, or by it), the model's scores are not used; the lexicon and language checks still
+        apply and a `degraded` reason makes the verdict at least review, never a silent approval.
+        `degraded` names the stage that failed and a note says why.
+        """
+        started = self.clock()
         policy = policy or self.policy
         lexicon = self.lexicon_for(policy)
-        prepared = self.preparer.prepare(comment, lexicon)
         notes: list[str] = []
         degraded: list[str] = []
         scores: dict[str, float] = {}
+        try:
+            prepared = self.preparer.prepare(comment, lexicon)
+            failure: tuple[str, str] | None = None
+        except StageFailed as failed:
+            # The exception's message is not logged: it could quote the comment.
+            log.error("stage %s failed: %s", failed.stage, failed.error_type)
+            if failed.partial is None:
+                return self._unchecked(failed, lexicon.version, started)
+            prepared, failure = failed.partial, (failed.stage, f"{failed}; model skipped")
         language = prepared.language
         persian = language.language == "fa" or language.language in policy.language.allowed
 
         stage_ms = dict(prepared.stage_ms)
-        if persian and self.model is not None:
-            try:
-                started_model = time.perf_counter()
-                scores = self.model.score(prepared.normalized.model_text, prepared.signals)
-                stage_ms["model"] = round((time.perf_counter() - started_model) * 1000, 4)
-            except Exception:  # a broken model must not approve anything silently
-                log.exception("model scoring failed")
-                degraded.append("model")
-        elif persian:
-            degraded.append("model")
+        if persian:
+            failure = failure or self._score(prepared, started, stage_ms, scores)
+            if failure is not None:
+                stage, why = failure
+                scores.clear()
+                degraded.append(stage)
+                notes.append(f"degraded: {why}")
         if persian and not prepared.has_context:
             notes.append("off_topic skipped: no article text")
 
@@ -115,9 +136,56 @@ class ModerationEngine:
             versions=versions,
             notes=tuple(notes),
             degraded=tuple(degraded),
-            elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
+            elapsed_ms=round((self.clock() - started) * 1000, 3),
             stage_ms=stage_ms,
         )
+
+    def _unchecked(self, failed: StageFailed, lexicon_version: str, started: float) -> Decision:
+        """A stage the lexicon and language checks need raised: review, saying which stage."""
+        return Decision(
+            verdict=REVIEW,
+            reasons=(Reason("degraded", REVIEW, 1.0, 1.0, MESSAGES_FA["degraded"]),),
+            scores={},
+            language=LanguageInfo(UNDETERMINED, 0.0, "failed"),
+            versions={**self.versions, "lexicon": lexicon_version},
+            notes=(f"degraded: {failed}; no check could run",),
+            degraded=(failed.stage,),
+            elapsed_ms=round((self.clock() - started) * 1000, 3),
+        )
+
+    def _score(
+        self, prepared: PreparedComment, started: float, stage_ms: dict[str, float], scores: dict[str, float]
+    ) -> tuple[str, str] | None:
+        """Fill `scores` from the model; or return the failed stage and why (the caller then degrades)."""
+        if self.model is None:
+            return "model", f"model not loaded ({self.model_error or 'none configured'})"
+        budget = self.latency_budget_ms
+        spent = (self.clock() - started) * 1000
+        if budget is not None and spent > budget:
+            # A Python thread cannot be stopped mid-stage: the budget is checked between stages, and the
+            # model, the costliest stage, is not started once the budget is gone.
+            stage = _stage_over_budget(stage_ms, budget)
+            return stage, f"{stage} used up the latency budget ({spent:.1f} ms of {budget:g} ms); model skipped"
+        model_started = self.clock()
+        try:
+            scores.update(self.model.score(prepared.normalized.model_text, prepared.signals))
+        except Exception as error:  # a broken model must not approve anything silently
+            # The exception's message is not logged: it could quote the comment.
+            log.error("model scoring failed: %s", type(error).__name__)
+            return "model", f"model raised {type(error).__name__}"
+        stage_ms["model"] = round((self.clock() - model_started) * 1000, 4)
+        spent = (self.clock() - started) * 1000
+        if budget is not None and spent > budget:
+            return "model", f"model used up the latency budget ({spent:.1f} ms of {budget:g} ms); scores not used"
+        return None
+
+    def warm_up(self) -> None:
+        """Run every stage once (word lists, language models and caches load lazily: the first comment
+        would otherwise take seconds and use up its latency budget)."""
+        self.gate.warm_up()
+        article = ArticleText("کتابخانه مرکزی شهر بازگشایی شد", "کتابخانه با چهل هزار جلد کتاب افتتاح شد.")
+        for text in ("گزارش خوبی بود، ممنون", "kheili khoob bood", "A comment in English", "تعليق باللغة العربية"):
+            self.moderate(CommentInput(text, article, parent_text="سلام"))
 
     def moderate_batch(self, comments: Iterable[CommentInput], policy: Policy | None = None) -> list[Decision]:
         return [self.moderate(comment, policy) for comment in comments]
@@ -137,8 +205,11 @@ class ModerationEngine:
             if action != APPROVE:
                 reasons.append(Reason(code, action, prepared.language.confidence, 0.0, MESSAGES_FA[code]))
 
+        # A span quotes the characters the commenter wrote at its offsets (a detector's own `text` may be
+        # normalized: a spam link's zero-width space would be missing from it).
+        original = text.original
         lexicon_spans = tuple(
-            Span(m.start, m.end, m.text, "lexicon", f"{m.term}|{m.category}|{','.join(m.evasions)}")
+            Span(m.start, m.end, original[m.start : m.end], "lexicon", f"{m.term}|{m.category}|{','.join(m.evasions)}")
             for m in prepared.lexicon
         )
         severe = [m for m in prepared.lexicon if m.category in _SEVERE_CATEGORIES]
@@ -158,7 +229,7 @@ class ModerationEngine:
                 )
             )
 
-        spam_spans = tuple(Span(s.start, s.end, s.text, "spam", s.kind) for s in prepared.spam)
+        spam_spans = tuple(Span(s.start, s.end, original[s.start : s.end], "spam", s.kind) for s in prepared.spam)
         if not persian:
             # No model for other languages: the lexicon's insult words still count, and links are links.
             insults = [m for m in prepared.lexicon if m.category == "insult"]
@@ -202,6 +273,17 @@ class ModerationEngine:
                 spans = ()
             reasons.append(Reason(category, action, round(score, 4), round(threshold, 4), MESSAGES_FA[category], spans))
         return reasons
+
+
+def _stage_over_budget(stage_ms: dict[str, float], budget_ms: float) -> str:
+    """The stage during which the running total of stage times passed the budget (the last one if none did:
+    then the time went between stages)."""
+    total = 0.0
+    for stage, milliseconds in stage_ms.items():
+        total += milliseconds
+        if total > budget_ms:
+            return stage
+    return next(reversed(stage_ms), "prepare")
 
 
 def _verdict(reasons: list[Reason], language: str, policy: Policy) -> str:

@@ -6,6 +6,7 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from moderation.engine.inputs import ArticleText, CommentInput
@@ -28,15 +29,27 @@ class PreparedComment:
     stage_ms: dict[str, float] = field(default_factory=dict)
 
 
+class StageFailed(Exception):
+    """A preparation stage raised. `partial` holds what the stages before it produced, when the lexicon
+    and language checks can still run on it."""
+
+    def __init__(self, stage: str, error: Exception, partial: PreparedComment | None = None) -> None:
+        super().__init__(f"{stage} raised {type(error).__name__}")
+        self.stage = stage
+        self.error_type = type(error).__name__
+        self.partial = partial
+
+
 class _StageClock:
     """Milliseconds spent in each stage, for the decision and the metrics."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
         self.stages: dict[str, float] = {}
-        self._last = time.perf_counter()
+        self._clock = clock
+        self._last = clock()
 
     def lap(self, stage: str) -> None:
-        moment = time.perf_counter()
+        moment = self._clock()
         self.stages[stage] = round((moment - self._last) * 1000, 4)
         self._last = moment
 
@@ -54,6 +67,7 @@ class Preparer:
         lexicon: Lexicon,
         model: ModelBundle | None,
         cache_size: int = 2048,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.normalizer = normalizer
         self.gate = gate
@@ -62,24 +76,37 @@ class Preparer:
         self._contexts: OrderedDict[str, tuple] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        self._clock = clock
 
     def prepare(self, comment: CommentInput, lexicon: Lexicon | None = None) -> PreparedComment:
-        clock = _StageClock()
-        normalized = self.normalizer.normalize(comment.text)
-        clock.lap("normalize")
-        language = self.gate.detect(normalized.language_view)
-        clock.lap("language")
-        matches = (lexicon or self.lexicon).find(normalized)
-        spam = spam_signals(normalized)
-        clock.lap("lexicon")
-        context = self._context(comment.article, comment.parent_text)
-        if self.model is not None:
-            vector = self.model.topic_vector(normalized.keys_text)
-            common = self.model.common_words
-        else:
-            vector, common = (None, frozenset())
-        signals = dense_signals(normalized, matches, spam, vector, context, common) if vector is not None else {}
-        clock.lap("signals")
+        """Every stage's output; a stage that raises becomes `StageFailed` naming it."""
+        clock = _StageClock(self._clock)
+        stage = "normalize"
+        try:
+            normalized = self.normalizer.normalize(comment.text)
+            clock.lap(stage)
+            stage = "language"
+            language = self.gate.detect(normalized.language_view)
+            clock.lap(stage)
+            stage = "lexicon"
+            matches = (lexicon or self.lexicon).find(normalized)
+            spam = spam_signals(normalized)
+            clock.lap(stage)
+        except Exception as error:
+            raise StageFailed(stage, error) from error
+        try:
+            context = self._context(comment.article, comment.parent_text)
+            if self.model is not None:
+                vector = self.model.topic_vector(normalized.keys_text)
+                common = self.model.common_words
+            else:
+                vector, common = (None, frozenset())
+            signals = dense_signals(normalized, matches, spam, vector, context, common) if vector is not None else {}
+            clock.lap("signals")
+        except Exception as error:
+            # What the lexicon and language checks need is there: the engine can still answer with them.
+            partial = PreparedComment(normalized, language, matches, spam, {}, False, frozenset(), clock.stages)
+            raise StageFailed("signals", error, partial) from error
         return PreparedComment(
             normalized,
             language,

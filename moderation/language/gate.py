@@ -83,6 +83,12 @@ class LanguageGate:
         factory.set_seed(0)  # deterministic answers
         return factory
 
+    def warm_up(self) -> None:
+        """Load the word list and langdetect's profiles now (both load lazily, taking seconds)."""
+        _ = self.vocabulary
+        if self._use_langdetect:
+            _ = self._langdetect
+
     def detect(self, text: str) -> LanguageResult:
         """Language of `text` (cleaned of invisible characters, links and handles blanked)."""
         arabic_script = len(_ARABIC_SCRIPT_RE.findall(text))

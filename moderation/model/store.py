@@ -35,6 +35,11 @@ class ModelStoreError(Exception):
     """A model that cannot be used; the message names the file and why."""
 
 
+class ModelLoadError(ModelStoreError):
+    """The artifact is the one its manifest names, for this normalizer, yet does not load (e.g. a library
+    it needs changed). Unlike a failed check, the service can answer without it: degraded, fail-closed."""
+
+
 @dataclass(frozen=True)
 class StoredModel:
     name: str
@@ -106,9 +111,12 @@ class ModelStore:
             raise ModelStoreError(
                 f"{artifact}: built for normalizer {built_for}, this code has {NORMALIZER_VERSION}; retrain it"
             )
-        bundle = joblib.load(artifact)
+        try:
+            bundle = joblib.load(artifact)
+        except Exception as error:  # unpickling can fail in any way; the checks above passed
+            raise ModelLoadError(f"{artifact}: does not load ({type(error).__name__}: {error})") from None
         if not isinstance(bundle, ModelBundle):
-            raise ModelStoreError(f"{artifact}: not a moderation model bundle")
+            raise ModelLoadError(f"{artifact}: not a moderation model bundle")
         return bundle, stored
 
     # -- writing -------------------------------------------------------------

@@ -12,9 +12,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build_engine(url: str) -> Engine:
-    """SQLite in WAL mode with a busy timeout and foreign keys; PostgreSQL with a checked pool."""
+    """SQLite in WAL mode with a busy timeout and foreign keys; PostgreSQL with a checked pool.
+
+    `hide_parameters`: a database error's message never carries the statement's values (comment text,
+    names) into the log.
+    """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection, _record) -> None:
@@ -26,7 +30,7 @@ def build_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)
 
 
 def alembic_config(url: str) -> Config:

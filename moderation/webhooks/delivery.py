@@ -12,7 +12,8 @@ import json
 import logging
 import threading
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy import select
@@ -46,21 +47,29 @@ def verify(secret: str, header: str, body: bytes, tolerance_seconds: int = 300, 
 
 def backoff_seconds(attempts: int) -> float:
     """2, 4, 8 … seconds, capped at an hour."""
-    return float(min(MAX_BACKOFF_SECONDS, 2**attempts))
+    return float(min(MAX_BACKOFF_SECONDS, 2 ** min(attempts, 32)))
 
 
 class WebhookDispatcher:
     """Delivers due outbox messages; `run_once` is what the background thread and the tests call."""
 
-    def __init__(self, sessions: sessionmaker[Session], timeout_seconds: float = 5.0) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        timeout_seconds: float = 5.0,
+        clock: Callable[[], datetime] = now,
+    ) -> None:
+        """`clock` decides what is due and when to retry (injectable: tests live through hours of backoff
+        in a moment); the signature's timestamp is always the real time, as the receiver checks it."""
         self.sessions = sessions
         self.timeout = timeout_seconds
+        self.clock = clock
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def run_once(self, limit: int = 50) -> int:
         """Attempt every due message once, oldest first, one at a time per comment; return how many were sent."""
-        moment = now()
+        moment = self.clock()
         with self.sessions() as session:
             due = list(
                 session.execute(
@@ -94,7 +103,7 @@ class WebhookDispatcher:
             site = session.get(Site, message.site_id)
             if site is None or not site.webhook_url or not site.webhook_secret:
                 # nowhere to send it: the site polls GET /v1/comments instead
-                message.next_attempt_at = now() + timedelta(seconds=MAX_BACKOFF_SECONDS)
+                message.next_attempt_at = self.clock() + timedelta(seconds=MAX_BACKOFF_SECONDS)
                 message.last_error = "site has no webhook URL"
                 return False
             url, secret, payload = site.webhook_url, site.webhook_secret, message.payload
@@ -121,13 +130,19 @@ class WebhookDispatcher:
             assert message is not None
             message.attempts += 1
             session.add(
-                Delivery(outbox_pk=message_id, attempted_at=now(), status_code=status, error=error, duration_ms=elapsed)
+                Delivery(
+                    outbox_pk=message_id,
+                    attempted_at=self.clock(),
+                    status_code=status,
+                    error=error,
+                    duration_ms=elapsed,
+                )
             )
             if error is None:
-                message.delivered_at, message.last_error = now(), None
+                message.delivered_at, message.last_error = self.clock(), None
                 return True
             message.last_error = error
-            message.next_attempt_at = now() + timedelta(seconds=backoff_seconds(message.attempts))
+            message.next_attempt_at = self.clock() + timedelta(seconds=backoff_seconds(message.attempts))
             log.warning("webhook delivery %s failed (attempt %s): %s", message_id, message.attempts, error)
             return False
 
