@@ -191,3 +191,21 @@ def test_logging_out_or_disabling_ends_the_session(world) -> None:  # type: igno
     set_disabled(runtime.sessions, "ali")
     assert client.get("/moderator/api/counts").status_code == 401
     assert login(client, "ali").status_code == 401
+
+
+def test_passwords_are_argon2id_and_session_tokens_are_stored_only_as_hashes(world) -> None:  # type: ignore[no-untyped-def]
+    import hashlib
+
+    from sqlalchemy import select
+
+    from moderation.storage.tables import User, UserSession
+
+    client, runtime, _ = world
+    response = login(client, "ali")
+    token = response.cookies.get("moderation_session") or client.cookies.get("moderation_session")
+    assert token
+    with runtime.sessions() as session:
+        stored_hash = session.scalar(select(User.password_hash).where(User.username == "ali"))
+        keys = list(session.scalars(select(UserSession.token_hash)))
+    assert stored_hash.startswith("$argon2id$") and PASSWORD not in stored_hash
+    assert hashlib.sha256(token.encode()).hexdigest() in keys and token not in keys
