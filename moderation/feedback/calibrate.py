@@ -6,10 +6,15 @@ threshold into it is measured; what lies above the current reject threshold or b
 threshold was never seen by a human and is assumed at least as clear-cut.
 
 - reject: the lowest score from which at least `target_precision` of the reviewed items (and at
-  least `min_items` of them) were rejected by the moderator: auto-rejecting there would have agreed
-  with the human that often.
-- review: the highest score that still keeps `target_recall` of the items rejected *for this
-  category* (the labels of `export.derive_labels`) in front of a human.
+  least `min_items` of them) were rejected *for this category* by the moderator (the labels of
+  `export.derive_labels`: its reason code, else the categories the engine flagged). A rejection for
+  another reason does not count: if every reviewed item were rejected as off-topic, their spam
+  scores would otherwise "prove" that a spam score of 0.01 is enough to reject.
+- review: the highest score that still keeps `target_recall` of the items rejected for this
+  category in front of a human.
+
+The expected automation and error are measured on the verdict: an automatic decision is an error
+when it differs from the moderator's.
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ class CategoryProposal:
     positives: int
     current: Thresholds
     proposed: Thresholds
-    reject_precision: float | None  # share rejected by moderators at or above the proposed reject threshold
+    reject_precision: float | None  # share rejected for this category at or above the proposed reject threshold
     reject_support: int  # reviewed items at or above it
     review_recall: float | None  # share of this category's rejections at or above the proposed review threshold
     notes: tuple[str, ...] = ()
@@ -202,11 +207,12 @@ def calibrate(
                 notes.append("never auto-rejects on this site: no reject threshold proposed")
             else:
                 found, precision, support = propose_reject(
-                    [(score, item.rejected) for score, item in scored], target_precision, min_items
+                    [(score, category in item.positive) for score, item in scored], target_precision, min_items
                 )
                 if found is None:
                     notes.append(
-                        f"no score above which ≥ {target_precision:.0%} of ≥ {min_items} reviewed items were rejected"
+                        f"no score above which ≥ {target_precision:.0%} of ≥ {min_items} reviewed items "
+                        f"were rejected for {category}"
                     )
                 elif found < now.reject:
                     reject = found
