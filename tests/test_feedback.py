@@ -379,6 +379,15 @@ def test_calibrate_command_changes_the_policy_only_with_yes(tmp_path: Path, engi
     assert applied.exit_code == 0, applied.output
     assert policy()["categories"]["insult"]["reject_at"] == insult["proposed"]["reject"]
 
+    out = tmp_path / "feedback.jsonl"
+    exported = runner.invoke(app, ["export-feedback", "--site", "calib", "--out", str(out)], env=env)
+    assert exported.exit_code == 0, exported.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == reviewed and {r["feedback"]["moderator"] for r in rows} == {"mod-1"}
+    assert json.loads(exported.stderr)["records"] == reviewed
+    bad_date = runner.invoke(app, ["export-feedback", "--since", "yesterday"], env=env)
+    assert bad_date.exit_code != 0
+
     refused = runner.invoke(app, ["calibrate", "--site", "calib", "--since", "2099-01-01", "--yes"], env=env)
     assert "not enough reviewed items (0 < 20)" in refused.stdout and "nothing to apply" in refused.stderr
 
