@@ -232,6 +232,18 @@ def test_feedback_is_trained_on_or_held_out_never_dev_or_test(tmp_path: Path) ->
     assert {c.article_id for c in feedback} <= set(corpus.articles)  # articles travel inline
 
 
+def test_evaluate_scores_a_version_on_the_held_out_feedback(tmp_path: Path) -> None:
+    path = _feedback_file(tmp_path / "feedback.jsonl", _articles_on_both_sides(), FEEDBACK_TEXTS)
+    out = tmp_path / "report"
+    args = ["evaluate", "--split", FEEDBACK_HELD_OUT, "--include-feedback", str(path), "--out", str(out), "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["comments"] == 10 and metrics["verdicts"]["gold"] == {"reject": 6, "approve": 4}
+    without = runner.invoke(app, ["evaluate", "--split", FEEDBACK_HELD_OUT, "--out", str(out)])
+    assert without.exit_code != 0
+
+
 # -- training on the union (one real training run, ~25 s) ------------------------------------------
 
 
