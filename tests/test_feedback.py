@@ -103,9 +103,9 @@ def test_export_writes_labels_with_provenance(database_url: str, engine: Moderat
         assert stored.state == "pending_review", text
     service.moderate(other, ModerationRequest("c-9", OFF_TOPIC, "match-9", SPORT))
     service.record_moderator_decision(site.id, "c-1", "approve", "mod-ali", "نقد است، نه اتهام")
-    service.record_moderator_decision(site.id, "c-2", "reject", "mod-sara", "reason:off_topic")
+    service.record_moderator_decision(site.id, "c-2", "reject", "mod-sara", reason_code="off_topic")
     service.record_moderator_decision(site.id, "c-3", "reject", "mod-ali")
-    service.record_moderator_decision(site.id, "c-4", "reject", "mod-sara", "reason:other")
+    service.record_moderator_decision(site.id, "c-4", "reject", "mod-sara", "ادعای بی‌پایه", "other")
     service.record_moderator_decision(other.id, "c-9", "approve", "mod-x")
     with sessions.begin() as session:  # c-1 was decided long ago: --since leaves it out
         session.execute(
@@ -366,8 +366,8 @@ def test_calibrate_command_changes_the_policy_only_with_yes(tmp_path: Path, engi
             continue
         reviewed += 1
         insulting = stored.decision["scores"]["insult"] >= 0.5
-        verdict, note = ("reject", "reason:insult") if insulting else ("approve", "")
-        service.record_moderator_decision(site.id, f"c-{i}", verdict, "mod-1", note)
+        verdict, code = ("reject", "insult") if insulting else ("approve", "acceptable")
+        service.record_moderator_decision(site.id, f"c-{i}", verdict, "mod-1", reason_code=code)
     assert reviewed >= 10
     env = {"MODERATION_DATABASE_URL": url, "MODERATION_HASH_SALT": SALT.decode()}
 
