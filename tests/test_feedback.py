@@ -32,7 +32,7 @@ from moderation.feedback.export import outside_labels
 from moderation.settings import PROJECT_ROOT
 from moderation.sites import create_site
 from moderation.storage import build_engine, upgrade
-from moderation.storage.tables import Decision, FeedbackExample, Site
+from moderation.storage.tables import Comment, Decision, Event, FeedbackExample, Site
 
 runner = CliRunner()
 SALT = b"0123456789abcdef-test-salt"
@@ -97,6 +97,7 @@ def test_export_writes_labels_with_provenance(database_url: str, engine: Moderat
         "c-2": (OFF_TOPIC, None),
         "c-3": (INSULT_AND_ACCUSATION, "c-1"),  # a reply: the parent's text travels with it
         "c-4": (ACCUSATION + " حتما", None),
+        "c-5": (ACCUSATION + " قطعا", None),
     }
     for comment_id, (text, parent) in moderated.items():
         stored = service.moderate(site, ModerationRequest(comment_id, text, "match-1", SPORT, parent_id=parent))
@@ -106,12 +107,26 @@ def test_export_writes_labels_with_provenance(database_url: str, engine: Moderat
     service.record_moderator_decision(site.id, "c-2", "reject", "mod-sara", reason_code="off_topic")
     service.record_moderator_decision(site.id, "c-3", "reject", "mod-ali")
     service.record_moderator_decision(site.id, "c-4", "reject", "mod-sara", "ادعای بی‌پایه", "other")
+    service.record_moderator_decision(site.id, "c-5", "reject", "mod-sara", reason_code="accusation")
     service.record_moderator_decision(other.id, "c-9", "approve", "mod-x")
     with sessions.begin() as session:  # c-1 was decided long ago: --since leaves it out
         session.execute(
             update(Decision)
             .where(Decision.source == "moderator", Decision.actor == "mod-ali", Decision.verdict == "approve")
             .values(created_at=datetime(2026, 1, 5, tzinfo=UTC))
+        )
+        # c-5's decision was taken back (the review queue's reopen writes this event) and not made again
+        c5 = session.scalar(select(Comment).where(Comment.site_id == site.id, Comment.comment_id == "c-5"))
+        session.add(
+            Event(
+                comment_pk=c5.id,  # type: ignore[union-attr]
+                kind="reopened",
+                from_state="rejected",
+                to_state="pending_review",
+                actor="mod-ali",
+                detail={},
+                created_at=datetime.now(UTC) + timedelta(seconds=1),
+            )
         )
         session.add(
             FeedbackExample(
@@ -133,7 +148,7 @@ def test_export_writes_labels_with_provenance(database_url: str, engine: Moderat
         "news-fb:c-3:r1",
         f"news-fb:perspective_suggestscore:{_example_id(sessions)}",
     }
-    assert result.skipped == {"rejected as 'other': no content label": 1}
+    assert result.skipped == {"rejected as 'other': no content label": 1, "reopened and not decided again": 1}
 
     approved = records["news-fb:c-1:r1"]
     assert approved["labels"] == [] and approved["text"] == ACCUSATION and approved["lang"] == "fa"

@@ -19,12 +19,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, aliased
 
 from moderation.clock import aware
 from moderation.corpus.dataset import LANGUAGES
-from moderation.storage.tables import Article, Comment, Decision, FeedbackExample, Revision, Site
+from moderation.storage.tables import Article, Comment, Decision, Event, FeedbackExample, Revision, Site
 
 # A moderator's or the engine's reason code → the training label it stands for.
 CODE_LABELS = {
@@ -154,8 +154,9 @@ def _moderator_records(
     rows = session.execute(statement).all()
     engine_of = _engine_decisions(session, [(r[0].id, r[1].id) for r in rows])
     articles = _articles(session, {(r[2].site_id, r[2].article_id) for r in rows})
+    reopened = _last_reopened(session, {r[2].id for r in rows})
     parents: dict[tuple[int, str], str | None] = {}
-    by_id: dict[str, dict[str, Any]] = {}
+    by_id: dict[str, tuple[dict[str, Any], int, datetime]] = {}
     for decision, revision, comment, site_name in rows:
         engine = engine_of.get(decision.id)
         engine_codes = [str(r.get("code")) for r in (engine.reasons if engine else []) if isinstance(r, dict)]
@@ -177,7 +178,7 @@ def _moderator_records(
             parent_text = parents[key]
         article_key = f"{site_name}:{comment.article_id}"
         record_id = f"{site_name}:{comment.comment_id}:r{revision.number}"
-        by_id[record_id] = {  # a later decision on the same revision replaces an earlier one
+        record = {
             "id": record_id,
             "article_id": article_key,
             "parent_id": None,  # the parent is rarely in the file; its text travels in parent_text
@@ -220,7 +221,14 @@ def _moderator_records(
                 "engine_decided_at": aware(engine.created_at).isoformat() if engine else None,
             },
         }
-    result.records.extend(by_id.values())
+        # A later decision on the same revision (after a reopen) replaces the earlier one.
+        by_id[record_id] = (record, comment.id, aware(decision.created_at))
+    for record, comment_pk, decided_at in by_id.values():
+        if comment_pk in reopened and reopened[comment_pk] > decided_at:
+            # The moderator took the decision back and has not decided again: it is no label.
+            result.skipped["reopened and not decided again"] += 1
+            continue
+        result.records.append(record)
 
 
 def _engine_decisions(session: Session, pairs: list[tuple[int, int]]) -> dict[int, Decision]:
@@ -238,6 +246,20 @@ def _engine_decisions(session: Session, pairs: list[tuple[int, int]]) -> dict[in
         earlier = [d for d in by_revision.get(revision, []) if d.id < human_id]
         if earlier:
             found[human_id] = earlier[-1]
+    return found
+
+
+def _last_reopened(session: Session, comment_pks: set[int]) -> dict[int, datetime]:
+    """When each comment was last reopened (its decision taken back), if it was."""
+    found: dict[int, datetime] = {}
+    ordered = sorted(comment_pks)
+    for start in range(0, len(ordered), _CHUNK):
+        for comment_pk, moment in session.execute(
+            select(Event.comment_pk, func.max(Event.created_at))
+            .where(Event.kind == "reopened", Event.comment_pk.in_(ordered[start : start + _CHUNK]))
+            .group_by(Event.comment_pk)
+        ):
+            found[comment_pk] = aware(moment)
     return found
 
 
