@@ -68,13 +68,15 @@ def test_a_verdict_becomes_labels(verdict, reason_code, engine_codes, labels, ba
 
 
 def test_outside_labels_follow_suggested_attributes() -> None:
-    assert outside_labels("approve", {"attributes": {"TOXICITY": 0.9}}) == ([], "approved")
-    assert outside_labels("reject", {"attributes": {"TOXICITY": {"summaryScore": {"value": 0.9}}, "SPAM": 0.1}}) == (
-        ["insult"],
-        "attributes",
-    )
-    assert outside_labels("reject", {"attributes": ["SPAM", "PROFANITY"]})[0] == ["profanity", "spam"]
-    assert outside_labels("reject", {"attributes": {"INCOHERENT": 0.9}})[0] is None
+    def scores(**values: float) -> dict:  # type: ignore[type-arg]
+        return {"attributeScores": {k: {"summaryScore": {"value": v}} for k, v in values.items()}}
+
+    assert outside_labels("approve", scores(TOXICITY=0.0)) == ([], "approved")
+    assert outside_labels("reject", scores(INSULT_EXPERIMENTAL=0.9, SPAM=0.1)) == (["insult"], "attributes")
+    assert outside_labels("reject", scores(SPAM=1.0, PROFANITY=0.7))[0] == ["profanity", "spam"]
+    # Coral rejects with TOXICITY 1 whatever the reason, or names the status: no category to learn
+    assert outside_labels("reject", scores(TOXICITY=1.0))[0] is None
+    assert outside_labels("reject", scores(REJECTED=1.0))[0] is None
 
 
 # -- export from a real database -------------------------------------------------------------------
@@ -134,7 +136,12 @@ def test_export_writes_labels_with_provenance(database_url: str, engine: Moderat
                 source="perspective_suggestscore",
                 text="تو آدم نفهمی هستی",
                 label="reject",
-                detail={"attributes": {"INSULT": 0.95}, "languages": ["fa"], "community_id": "news-fb-comments"},
+                detail={
+                    "attributeScores": {"INSULT": {"summaryScore": {"value": 1.0}}},
+                    "communityId": "news-fb-comments",
+                    "clientToken": None,
+                    "languages": ["fa"],
+                },
                 article_text="",
                 created_at=datetime.now(UTC),
             )
@@ -178,6 +185,7 @@ def test_export_writes_labels_with_provenance(database_url: str, engine: Moderat
 
     outside = next(r for r in result.records if r["feedback"]["source"] == "perspective_suggestscore")
     assert outside["labels"] == ["insult"] and outside["article"] is None
+    assert outside["feedback"]["moderator"] == "news-fb-comments"
 
     recent = export_feedback(database, since=datetime.now(UTC) - timedelta(days=1), site="news-fb")
     assert "news-fb:c-1:r1" not in {r["id"] for r in recent.records}

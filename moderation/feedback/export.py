@@ -38,10 +38,10 @@ CODE_LABELS = {
 # Reject reasons that name no content label: the comment is left out rather than guessed.
 NO_CONTENT_LABEL = frozenset({"non_persian", "finglish", "other"})
 
-# Outside feedback (a Perspective client's suggested scores): attribute → our label.
+# Outside feedback (a Perspective client's suggested scores): attribute → our label. TOXICITY and
+# SEVERE_TOXICITY name no category: Coral sends TOXICITY 1 for *any* rejected comment (spam,
+# off-topic …), so they say "rejected", not why, and give no label.
 PERSPECTIVE_LABELS = {
-    "TOXICITY": "insult",
-    "SEVERE_TOXICITY": "insult",
     "INSULT": "insult",
     "IDENTITY_ATTACK": "insult",
     "THREAT": "insult",
@@ -52,6 +52,7 @@ PERSPECTIVE_LABELS = {
     "OBSCENE": "profanity",
     "SPAM": "spam",
     "OFF_TOPIC": "off_topic",
+    "ACCUSATION": "accusation",
 }
 _CHUNK = 500
 
@@ -342,7 +343,7 @@ def _outside_records(session: Session, since: datetime | None, site: str | None,
                     "verdict": example.label,
                     "reason_code": None,
                     "note": "",
-                    "moderator": detail.get("community_id") or detail.get("client") or example.source,
+                    "moderator": detail.get("communityId") or detail.get("clientToken") or example.source,
                     "decided_at": aware(example.created_at).isoformat(),
                     "label_basis": basis,
                     "model_version": None,
@@ -350,27 +351,30 @@ def _outside_records(session: Session, since: datetime | None, site: str | None,
                     "engine_reasons": [],
                     "engine_scores": {},
                     "engine_decided_at": None,
-                    "attributes": detail.get("attributes"),
+                    "attributes": detail.get("attributeScores") or detail.get("attributes"),
                 },
             }
         )
 
 
 def outside_labels(label: str, detail: dict[str, Any]) -> tuple[list[str] | None, str]:
-    """Labels of an outside example: approve → none; reject → the labels of its attributes scored ≥ 0.5."""
+    """Labels of an outside example: approve → none; reject → the labels of its attributes scored ≥ 0.5
+    (a rejection named only by TOXICITY or by Coral's status, REJECTED, is left out: no category)."""
     if label == "approve":
         return [], "approved"
     if label != "reject":
         return None, f"label '{label}'"
-    attributes = detail.get("attributes") or {}
+    # The Perspective route keeps the request's attributeScores ({NAME: {"summaryScore": {"value": x}}}).
+    attributes = detail.get("attributeScores") or detail.get("attributes") or {}
     named: list[str] = []
     if isinstance(attributes, dict):
         for name, value in attributes.items():
             score = _attribute_score(value)
             if score is None or score >= 0.5:
-                named.append(str(name).upper())
+                named.append(str(name))
     elif isinstance(attributes, list):
-        named = [str(name).upper() for name in attributes]
+        named = [str(name) for name in attributes]
+    named = [n.upper().removesuffix("_EXPERIMENTAL") for n in named]
     labels = sorted({PERSPECTIVE_LABELS[n] for n in named if n in PERSPECTIVE_LABELS})
     if not labels:
         return None, "rejected, no attribute we label"
