@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -133,12 +133,18 @@ def train(
         list[Path] | None, typer.Option("--include-feedback", help="Feedback file(s) from export-feedback.")
     ] = None,
     promote_it: Annotated[bool, typer.Option("--promote", help="Promote the new version if it is not worse.")] = False,
+    reports: Annotated[
+        Path, typer.Option("--reports", help="Where the held-out feedback report goes (<reports>/<name>-<version>-…).")
+    ] = Path("reports"),
     as_json: JsonFlag = False,
 ) -> None:
-    """Train a new immutable model version under models/<name>/<version>/."""
+    """Train a new immutable model version under models/<name>/<version>/.
+
+    With --include-feedback, 30 % of the feedback articles are held out: the report on them (new model
+    vs production, on human-reviewed items it did not train on) is written under --reports."""
     from moderation.corpus import CorpusError
     from moderation.model import ModelStore
-    from moderation.model.workflow import Parts, WorkflowError, promote, train_new_version
+    from moderation.model.workflow import Parts, WorkflowError, feedback_report_dir, promote, train_new_version
 
     settings = _settings(data, models)
     for path in include_feedback or []:
@@ -148,12 +154,24 @@ def train(
     try:
         parts = Parts.build()
         stored, manifest = train_new_version(
-            settings.training_data_dir, store, parts, name, tuple(include_feedback or ()), _progress
+            settings.training_data_dir, store, parts, name, tuple(include_feedback or ()), _progress, reports
         )
         promoted = promote(settings.training_data_dir, store, parts, name, stored.version) if promote_it else None
     except (CorpusError, WorkflowError) as error:
         raise CliError(str(error)) from None
     test = manifest["metrics"]["test"]
+    held_out = manifest["metrics"].get("feedback_held_out")
+    feedback: dict[str, Any] = {}
+    if include_feedback:
+        feedback = {"feedback_comments": manifest["data"]["feedback_comments"]}
+        if held_out is not None:
+            baseline = manifest["metrics"].get("feedback_held_out_production") or {}
+            feedback |= {
+                "feedback_held_out_macro_f1": held_out["macro_f1"],
+                "feedback_held_out_automation": held_out["automation"],
+                "production_on_feedback_held_out_macro_f1": baseline.get("macro_f1"),
+                "feedback_report": str(feedback_report_dir(reports, stored) / "report.md"),
+            }
     _print(
         {
             "version": stored.label,
@@ -163,6 +181,7 @@ def train(
             "test_macro_f1": test["macro_f1"],
             "test_labels": test["labels"],
             "test_automation": test["automation"],
+            **feedback,
             "promoted": promoted,
         },
         as_json,
@@ -172,7 +191,12 @@ def train(
 @app.command()
 def evaluate(
     version: Annotated[str, typer.Option("--version", help="Alias or version to evaluate.")] = "production",
-    split: Annotated[str, typer.Option("--split", help="train, dev or test.")] = "test",
+    split: Annotated[
+        str, typer.Option("--split", help="train, dev, test, or feedback_held_out (with --include-feedback).")
+    ] = "test",
+    include_feedback: Annotated[
+        list[Path] | None, typer.Option("--include-feedback", help="Feedback file(s) from export-feedback.")
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Report folder (default: reports/<name>-<version>-<split>).")
     ] = None,
@@ -182,6 +206,7 @@ def evaluate(
     as_json: JsonFlag = False,
 ) -> None:
     """Metrics (precision, recall, F1 per label, macro F1, ROC AUC, confusion) as JSON plus a Markdown report."""
+    from moderation.corpus import CorpusError
     from moderation.model import ModelStore, ModelStoreError
     from moderation.model.report import write_report
     from moderation.model.workflow import Parts, WorkflowError, evaluate_version
@@ -189,9 +214,15 @@ def evaluate(
     settings = _settings(data, models)
     try:
         run, result, stored = evaluate_version(  # progress: the engine over every comment of the split
-            settings.training_data_dir, ModelStore(settings.models_dir), Parts.build(), name, version, split
+            settings.training_data_dir,
+            ModelStore(settings.models_dir),
+            Parts.build(),
+            name,
+            version,
+            split,
+            tuple(include_feedback or ()),
         )
-    except (ModelStoreError, WorkflowError) as error:
+    except (ModelStoreError, WorkflowError, CorpusError) as error:
         raise CliError(str(error)) from None
     folder = out or Path("reports") / f"{name}-{stored.version}-{split}"
     report = write_report(run, result, folder, f"{stored.label} on the {split} split")
@@ -515,6 +546,173 @@ def sites_link_coral(
         f"{verb}: Coral tenant {info.tenant_id} site {info.coral_site_id} → {info.site.name}; "
         f"{len(info.secrets)} signing secret(s) accepted"
     )
+
+
+def _since(value: str | None) -> Any:
+    """A date (2026-11-01, midnight UTC) or an ISO time; naive times are UTC."""
+    from datetime import UTC, datetime
+
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise CliError(f"--since {value!r}: not a date (YYYY-MM-DD) or an ISO time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+SinceOption = Annotated[
+    str | None, typer.Option("--since", help="Only decisions from this date (YYYY-MM-DD, UTC) or ISO time on.")
+]
+
+
+@app.command("export-feedback")
+def export_feedback_command(
+    since: SinceOption = None,
+    site: Annotated[str | None, typer.Option("--site", help="Only this site (default: every site).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="The JSONL file to write (default: standard output).")
+    ] = None,
+) -> None:
+    """Write every human decision as labelled comments (training_data/ format) with provenance.
+
+    Labels: an approval is publishable (no label); a rejection is its reason code's label, else every
+    content category the engine flagged. The summary goes to standard error."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from moderation.feedback import export_feedback, write_records
+
+    moment = _since(since)
+    try:
+        sessions = _sessions()
+        if site is not None:
+            _require_site(sessions, site)
+        result = export_feedback(sessions.kw["bind"], moment, site)
+    except SQLAlchemyError as error:
+        raise CliError(f"cannot read the database: {str(error).splitlines()[0]}") from None
+    if out is None:
+        write_records(result.records, sys.stdout)
+    else:
+        try:
+            with out.open("w", encoding="utf-8") as handle:
+                write_records(result.records, handle)
+        except OSError as error:
+            raise CliError(f"{out}: cannot write ({error.strerror})") from None
+    typer.echo(json.dumps(result.summary(), ensure_ascii=False), err=True)
+
+
+def _require_site(sessions: Any, name: str) -> Any:
+    from moderation.sites import SiteError, SiteInfo
+    from moderation.sites.registry import get_site
+
+    with sessions() as session:
+        try:
+            return SiteInfo.of(get_site(session, name))
+        except SiteError as error:
+            raise CliError(str(error)) from None
+
+
+@app.command()
+def calibrate(
+    site: Annotated[
+        str, typer.Option("--site", help="The site whose reviewed items are used and whose policy is set.")
+    ],
+    target_precision: Annotated[
+        float, typer.Option("--target-precision", help="Auto-reject only where at least this share was rejected.")
+    ] = 0.98,
+    target_recall: Annotated[
+        float, typer.Option("--target-recall", help="Keep at least this share of a category's rejections in review.")
+    ] = 0.98,
+    min_items: Annotated[int, typer.Option("--min-items", help="Fewest reviewed items to propose anything.")] = 20,
+    since: SinceOption = None,
+    models: ModelsDir = None,
+    name: ModelName = "moderation",
+    version: Annotated[
+        str, typer.Option("--version", help="Use items scored by this model (alias or version).")
+    ] = "production",
+    yes: Annotated[bool, typer.Option("--yes", help="Apply the proposal without asking.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Propose review/reject thresholds for a site from its reviewed items; apply them only when confirmed."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from moderation.feedback import calibrate as propose
+    from moderation.feedback import current_thresholds, export_feedback, policy_with, reviewed_items
+    from moderation.model import ModelStore, ModelStoreError
+    from moderation.sites import SiteError, set_policy
+
+    if not 0.5 <= target_precision <= 1.0 or not 0.5 <= target_recall <= 1.0:
+        raise CliError("--target-precision and --target-recall are between 0.5 and 1")
+    if min_items < 1:
+        raise CliError("--min-items is at least 1")
+    try:
+        stored = ModelStore(_settings(models=models).models_dir).resolve(name, version)
+    except ModelStoreError as error:
+        raise CliError(str(error)) from None
+    moment = _since(since)
+    try:
+        sessions = _sessions()
+        info = _require_site(sessions, site)
+        records = export_feedback(sessions.kw["bind"], moment, site, for_calibration=True).records
+    except SQLAlchemyError as error:
+        raise CliError(f"cannot read the database: {str(error).splitlines()[0]}") from None
+    items, skipped = reviewed_items(records, stored.label)
+    current = current_thresholds(info.policy, stored.manifest.get("thresholds", {}))
+    result = propose(items, current, target_precision, target_recall, min_items)
+    result = replace(result, skipped=dict(skipped))
+    overrides = policy_with(info.policy, result)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {"site": site, "model": stored.label, **result.to_dict(), "policy": overrides},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        _print_calibration(site, stored.label, result)
+    if not result.changed:
+        typer.echo("nothing to apply", err=True)
+        return
+    # Never applied unasked: --yes, or a person at a terminal who says so.
+    if not yes and (not sys.stdin.isatty() or not typer.confirm(f"apply these thresholds to {site}?", default=False)):
+        typer.echo("not applied (pass --yes to apply)", err=True)
+        return
+    try:
+        with sessions.begin() as session:
+            applied = set_policy(session, site, overrides)
+    except SiteError as error:
+        raise CliError(str(error)) from None
+    typer.echo(f"applied: policy of {applied.name} is {json.dumps(applied.policy, ensure_ascii=False)}", err=True)
+
+
+def _print_calibration(site: str, model: str, result: Any) -> None:
+    def cut(value: float | None) -> str:
+        return "never" if value is None or value > 1.0 else f"{value:.4f}"
+
+    typer.echo(
+        f"{site}: {result.items} reviewed items scored by {model}; target precision {result.target_precision:.0%}, "
+        f"recall {result.target_recall:.0%}"
+    )
+    for reason, count in result.skipped.items():
+        typer.echo(f"  left out: {count} {reason}")
+    typer.echo(f"{'category':<11} {'items':>5} {'rej.':>5} {'review now → proposed':>24} {'reject now → proposed':>24}")
+    for c in result.categories:
+        review = f"{cut(c.current.review)} → {cut(c.proposed.review)}"
+        reject = f"{cut(c.current.reject)} → {cut(c.proposed.reject)}"
+        typer.echo(f"{c.category:<11} {c.items:>5} {c.rejected:>5} {review:>24} {reject:>24}")
+        if c.reject_precision is not None:
+            typer.echo(f"{'':<11} reject cut: {c.reject_precision:.1%} of {c.reject_support} items were rejected")
+        if c.review_recall is not None:
+            typer.echo(f"{'':<11} review cut keeps {c.review_recall:.1%} of {c.positives} rejected for {c.category}")
+        for note in c.notes:
+            typer.echo(f"{'':<11} {note}")
+    for label, sim in (("current", result.current), ("proposed", result.proposed)):
+        typer.echo(
+            f"{label:>8}: {sim.automation_rate:.1%} of the reviewed items decided automatically, "
+            f"errors {sim.error_rate:.1%} of those ({sim.wrongly_published} wrongly published, "
+            f"{sim.wrongly_rejected} wrongly rejected)"
+        )
 
 
 def main() -> None:

@@ -1,9 +1,20 @@
 """The labelled corpus: loading, splitting by article, checking before training."""
 
 from moderation.corpus.checks import CorpusReport, check_corpus
-from moderation.corpus.dataset import LABELS, Article, Comment, Corpus, CorpusError, load_corpus, split_of
+from moderation.corpus.dataset import (
+    FEEDBACK_HELD_OUT,
+    LABELS,
+    Article,
+    Comment,
+    Corpus,
+    CorpusError,
+    load_corpus,
+    split_name,
+    split_of,
+)
 
 __all__ = [
+    "FEEDBACK_HELD_OUT",
     "LABELS",
     "Article",
     "Comment",
@@ -12,5 +23,6 @@ __all__ = [
     "CorpusReport",
     "check_corpus",
     "load_corpus",
+    "split_name",
     "split_of",
 ]

@@ -12,6 +12,9 @@ from pathlib import Path
 LABELS = ("insult", "profanity", "off_topic", "spam", "accusation")
 LANGUAGES = ("fa", "fa-Latn", "en", "ar", "ur")
 SPLITS = ("train", "dev", "test")
+# Feedback (human-reviewed) comments never go to dev or test: part is trained on, part held out.
+FEEDBACK_HELD_OUT = "feedback_held_out"
+FEEDBACK_HELD_OUT_SHARE = 3  # of 10 hash buckets: 30 % of feedback articles are not trained on
 
 
 class CorpusError(ValueError):
@@ -40,12 +43,31 @@ class Comment:
     labels: frozenset[str]
     lang: str
     source: str = "written"  # "written" by the team, or "feedback" from moderators
+    parent_text: str | None = None  # feedback: the parent's text, when the parent itself is not in the file
+    human_verdict: str | None = None  # feedback: what the moderator decided (approve, reject)
 
 
 def split_of(article_id: str) -> str:
     """train / dev / test, a fixed function of the article id (no article in two splits)."""
     bucket = hashlib.sha256(article_id.encode("utf-8")).digest()[0] % 10
     return "test" if bucket < 2 else "dev" if bucket < 4 else "train"
+
+
+def feedback_split_of(article_id: str) -> str:
+    """train or feedback_held_out for a feedback comment, a fixed function of its article id.
+
+    By article, like the written corpus: comments under one story share words and topic, so a
+    held-out comment whose article was trained on would flatter the model (off_topic above all).
+    Feedback never enters dev or test, so the written test split stays comparable across versions."""
+    bucket = hashlib.sha256(f"feedback:{article_id}".encode()).digest()[0] % 10
+    return FEEDBACK_HELD_OUT if bucket < FEEDBACK_HELD_OUT_SHARE else "train"
+
+
+def split_name(comment: Comment) -> str:
+    """The split a comment belongs to: by article for written ones, train or held out for feedback."""
+    if comment.source == "feedback":
+        return feedback_split_of(comment.article_id)
+    return split_of(comment.article_id)
 
 
 @dataclass
@@ -56,12 +78,16 @@ class Corpus:
     files: list[str] = field(default_factory=list)
 
     def split(self, name: str) -> list[Comment]:
-        return [c for c in self.comments if split_of(c.article_id) == name]
+        return [c for c in self.comments if split_name(c) == name]
 
     def parent_of(self, comment: Comment) -> Comment | None:
         if comment.parent_id is None:
             return None
         return self._by_id.get(comment.parent_id)
+
+    def parent_text_of(self, comment: Comment) -> str | None:
+        parent = self.parent_of(comment)
+        return parent.text if parent is not None else comment.parent_text
 
     @property
     def _by_id(self) -> dict[str, Comment]:
@@ -72,7 +98,8 @@ class Corpus:
 
     def label_counts(self) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {}
-        for name in SPLITS:
+        names = [*SPLITS, *([FEEDBACK_HELD_OUT] if any(c.source == "feedback" for c in self.comments) else [])]
+        for name in names:
             rows = self.split(name)
             counter: Counter[str] = Counter(label for c in rows for label in c.labels)
             counter["(none)"] = sum(1 for c in rows if not c.labels)
@@ -83,7 +110,11 @@ class Corpus:
 
 
 def load_corpus(folder: Path, extra_comment_files: Iterable[Path] = ()) -> Corpus:
-    """Read `folder/articles/*.jsonl` and `folder/comments/*.jsonl` (plus feedback files)."""
+    """Read `folder/articles/*.jsonl` and `folder/comments/*.jsonl` (plus feedback files).
+
+    A feedback file (from `moderation export-feedback`) carries each comment's article inline
+    (`"article": {...}` or null) and the parent's text (`parent_text`), since the site's articles
+    and parents are not in `training_data/`."""
     digest = hashlib.sha256()
     articles: dict[str, Article] = {}
     files = []
@@ -96,11 +127,24 @@ def load_corpus(folder: Path, extra_comment_files: Iterable[Path] = ()) -> Corpu
                 raise CorpusError(f"{path}:{number}: article lacks {missing}") from None
             articles[article.id] = article
     comments = []
-    comment_files = [*sorted((folder / "comments").glob("*.jsonl")), *extra_comment_files]
-    for path in comment_files:
+    # Extra files are feedback wherever they live (a folder's name says nothing about the rows).
+    comment_files = [(p, "written") for p in sorted((folder / "comments").glob("*.jsonl"))]
+    comment_files += [(Path(p), "feedback") for p in extra_comment_files]
+    for path, source in comment_files:
         files.append(str(path))
-        source = "feedback" if path.parent.name != "comments" else "written"
         for number, row in _rows(path, digest):
+            if source == "feedback" and isinstance(row.get("article"), dict):
+                inline = row["article"]
+                articles.setdefault(
+                    inline.get("id", row.get("article_id", "")),
+                    Article(
+                        str(inline.get("id", row.get("article_id", ""))),
+                        str(inline.get("section", "feedback")),
+                        str(inline.get("title", "")),
+                        str(inline.get("lead", "")),
+                        str(inline.get("body", "")),
+                    ),
+                )
             try:
                 labels = frozenset(row["labels"])
                 comment = Comment(
@@ -111,6 +155,8 @@ def load_corpus(folder: Path, extra_comment_files: Iterable[Path] = ()) -> Corpu
                     labels,
                     row.get("lang", "fa"),
                     source,
+                    row.get("parent_text") if source == "feedback" else None,
+                    (row.get("feedback") or {}).get("verdict") if source == "feedback" else None,
                 )
             except KeyError as missing:
                 raise CorpusError(f"{path}:{number}: comment lacks {missing}") from None

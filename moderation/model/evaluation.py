@@ -19,7 +19,10 @@ VERDICTS = (APPROVE, REVIEW, REJECT)
 
 
 def gold_verdict(comment: Comment) -> str:
-    """What the site's rules say should happen to a labelled comment."""
+    """What should happen to a labelled comment: the moderator's verdict for a reviewed one,
+    else what the site's rules say of its labels."""
+    if comment.human_verdict in (APPROVE, REJECT):
+        return comment.human_verdict
     if comment.labels & {"insult", "profanity", "spam"} or comment.lang != "fa":
         return REJECT
     if comment.labels & {"accusation", "off_topic"}:

@@ -12,7 +12,9 @@ from moderation.model.bundle import CATEGORIES
 from moderation.model.evaluation import VERDICTS, EvaluationRun
 
 
-def write_report(run: EvaluationRun, result: dict[str, Any], folder: Path, title: str) -> Path:
+def write_report(
+    run: EvaluationRun, result: dict[str, Any], folder: Path, title: str, notes: list[str] | None = None
+) -> Path:
     """Write metrics.json, report.md and plots into `folder`; return the report's path."""
     import matplotlib
 
@@ -86,6 +88,7 @@ def write_report(run: EvaluationRun, result: dict[str, Any], folder: Path, title
         f"{automation['error_rate_among_automatic']:.1%} ({automation['wrongly_published']} wrongly published, "
         f"{automation['wrongly_rejected']} wrongly rejected).",
         "",
+        *(notes or []),
         "![precision-recall](precision_recall.png)",
         "",
         "![confusion matrix](confusion_matrix.png)",

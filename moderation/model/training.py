@@ -19,7 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
 from sklearn.model_selection import GroupKFold
 
-from moderation.corpus import Comment, Corpus
+from moderation.corpus import FEEDBACK_HELD_OUT, Comment, Corpus
 from moderation.engine.inputs import ArticleText, CommentInput
 from moderation.engine.prepare import PreparedComment, Preparer
 from moderation.language import LanguageGate
@@ -65,11 +65,10 @@ class TrainingOutput:
 
 def comment_input(corpus: Corpus, comment: Comment) -> CommentInput:
     article = corpus.articles.get(comment.article_id)
-    parent = corpus.parent_of(comment)
     return CommentInput(
         comment.text,
         ArticleText(article.title, article.lead, article.body) if article else None,
-        parent.text if parent else None,
+        corpus.parent_text_of(comment),
     )
 
 
@@ -86,7 +85,9 @@ def train_bundle(
 
     # Topic vocabulary for similarity: train articles and train comments only.
     train_articles = {c.article_id for c in train_rows}
-    topic_docs = [normalizer.normalize(corpus.articles[a].text).keys_text for a in sorted(train_articles)]
+    topic_docs = [
+        normalizer.normalize(corpus.articles[a].text).keys_text for a in sorted(train_articles) if a in corpus.articles
+    ]
     topic_docs += [normalizer.normalize(c.text).keys_text for c in train_rows]
     topic = TfidfVectorizer(analyzer="word", token_pattern=r"\S+", sublinear_tf=True, min_df=1, dtype=np.float64)
     topic.fit(topic_docs)
@@ -218,8 +219,13 @@ def _prepare(corpus: Corpus, rows: list[Comment], preparer: Preparer) -> Prepare
 
 
 def _deduplicated_train(corpus: Corpus, normalizer: PersianNormalizer) -> list[Comment]:
-    """Train comments, less any whose text also stands in dev or test (no leak into tuning or testing)."""
-    held_out = {normalizer.normalize(c.text).keys_text for name in ("dev", "test") for c in corpus.split(name)}
+    """Train comments, less any whose text also stands in dev, test or the held-out feedback
+    (no leak into tuning or testing)."""
+    held_out = {
+        normalizer.normalize(c.text).keys_text
+        for name in ("dev", "test", FEEDBACK_HELD_OUT)
+        for c in corpus.split(name)
+    }
     return [c for c in corpus.split("train") if normalizer.normalize(c.text).keys_text not in held_out]
 
 

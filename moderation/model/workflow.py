@@ -15,13 +15,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from moderation.corpus import Corpus, check_corpus, load_corpus
+from moderation.corpus import FEEDBACK_HELD_OUT, Comment, Corpus, check_corpus, load_corpus
 from moderation.engine import ModerationEngine
 from moderation.language import LanguageGate
 from moderation.lexicon import Lexicon
-from moderation.model.bundle import ModelBundle
+from moderation.model.bundle import CATEGORIES, ModelBundle
 from moderation.model.evaluation import EvaluationRun, metrics, run_engine
-from moderation.model.store import DEFAULT_NAME, PRODUCTION, ModelStore, StoredModel
+from moderation.model.report import write_report
+from moderation.model.store import DEFAULT_NAME, PRODUCTION, ModelStore, ModelStoreError, StoredModel
 from moderation.model.training import REJECT_PRECISION, REVIEW_RECALL, train_bundle
 from moderation.text import PersianNormalizer
 
@@ -58,8 +59,13 @@ def train_new_version(
     name: str = DEFAULT_NAME,
     feedback_files: tuple[Path, ...] = (),
     progress: Callable[[str], None] = lambda _: None,
+    reports_root: Path | None = None,
 ) -> tuple[StoredModel, dict[str, Any]]:
-    """Check the corpus, train, evaluate on dev and test, save an immutable new version."""
+    """Check the corpus, train, evaluate on dev and test, save an immutable new version (never promoted here).
+
+    With feedback files, the held-out feedback (human-reviewed items not trained on) is scored by the
+    new model and by the production one, into the manifest and, given `reports_root`, a Markdown report
+    in `feedback_report_dir(reports_root, stored)`."""
     started = time.perf_counter()
     corpus = load_corpus(data_dir, feedback_files)
     report = check_corpus(corpus, parts.normalizer)
@@ -69,7 +75,15 @@ def train_new_version(
     training_seconds = time.perf_counter() - started
     engine = parts.engine(output.bundle, f"{name}@candidate")
     evaluations = {split: metrics(run_engine(engine, corpus, corpus.split(split))) for split in ("dev", "test")}
-    feedback_eval = _feedback_evaluation(engine, corpus)
+    held_out = corpus.split(FEEDBACK_HELD_OUT)
+    feedback_run = run_engine(engine, corpus, held_out) if held_out else None
+    feedback_metrics: dict[str, Any] = {}
+    if feedback_run is not None:
+        feedback_metrics[FEEDBACK_HELD_OUT] = metrics(feedback_run)
+        baseline = _production_on(store, parts, name, corpus, held_out)
+        if baseline is not None:
+            feedback_metrics[f"{FEEDBACK_HELD_OUT}_production"] = baseline
+        progress(f"held-out feedback: {len(held_out)} human-reviewed comments not trained on")
     manifest = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "data": {
@@ -81,6 +95,10 @@ def train_new_version(
             "articles": report.articles,
             "comments": report.comments,
             "feedback_files": [str(f) for f in feedback_files],
+            "feedback_comments": {
+                "trained_on": sum(1 for c in corpus.split("train") if c.source == "feedback"),
+                "held_out": len(held_out),
+            },
         },
         "labels": ["insult", "profanity", "off_topic", "spam", "accusation"],
         "heads": list(output.bundle.heads),
@@ -89,23 +107,85 @@ def train_new_version(
         "thresholds": output.bundle.thresholds,
         "threshold_targets": {"reject_precision": REJECT_PRECISION, "review_recall": REVIEW_RECALL, "tuned_on": "dev"},
         "training": {**output.counts, "text_c": output.chosen_c, "seconds": round(training_seconds, 1)},
-        "metrics": {**evaluations, **({"feedback_held_out": feedback_eval} if feedback_eval else {})},
+        "metrics": {**evaluations, **feedback_metrics},
     }
     stored = store.save(output.bundle, manifest, name)
+    if reports_root is not None and feedback_run is not None:
+        write_report(
+            feedback_run,
+            feedback_metrics[FEEDBACK_HELD_OUT],
+            feedback_report_dir(reports_root, stored),
+            f"{stored.label} on {len(held_out)} human-reviewed items it did not train on",
+            _comparison_lines(
+                feedback_metrics.get(f"{FEEDBACK_HELD_OUT}_production"), feedback_metrics[FEEDBACK_HELD_OUT]
+            ),
+        )
     return stored, manifest
 
 
-def _feedback_evaluation(engine: ModerationEngine, corpus: Corpus) -> dict[str, Any] | None:
-    held_out = [c for c in corpus.split("test") if c.source == "feedback"]
-    return metrics(run_engine(engine, corpus, held_out)) if held_out else None
+def feedback_report_dir(reports_root: Path, stored: StoredModel) -> Path:
+    return reports_root / f"{stored.name}-{stored.version}-{FEEDBACK_HELD_OUT}"
+
+
+def _production_on(
+    store: ModelStore, parts: Parts, name: str, corpus: Corpus, comments: list[Comment]
+) -> dict[str, Any] | None:
+    """The production model on the same comments: the baseline a new version has to beat."""
+    if PRODUCTION not in store.aliases(name):
+        return None
+    try:
+        bundle, stored = store.load(name, PRODUCTION)
+    except ModelStoreError:
+        return None
+    return {"model": stored.label, **metrics(run_engine(parts.engine(bundle, stored.label), corpus, comments))}
+
+
+def _comparison_lines(baseline: dict[str, Any] | None, candidate: dict[str, Any]) -> list[str]:
+    lines = [
+        "Gold here is the moderator's verdict; labels are derived from it (see training_data/README.md, "
+        '"Feedback labels"). These comments are the engine\'s uncertain band, harder than the test split.',
+        "",
+    ]
+    absent = [c for c in CATEGORIES if candidate["labels"][c]["support"] == 0]
+    if absent:
+        lines += [f"No positives here for {', '.join(absent)}: the macro F1 above counts them as 0.", ""]
+    if baseline is None:
+        return lines
+    b, c = baseline["automation"], candidate["automation"]
+    lines += [
+        "| on the same items | macro F1 | macro F1 (with positives) | decided automatically | errors among them |",
+        "|---|---|---|---|---|",
+        f"| {baseline['model']} (production) | {baseline['macro_f1']:.3f} | {_present_macro_f1(baseline):.3f} | "
+        f"{b['automatic_share']:.1%} | {b['error_rate_among_automatic']:.1%} |",
+        f"| new version | {candidate['macro_f1']:.3f} | {_present_macro_f1(candidate):.3f} | "
+        f"{c['automatic_share']:.1%} | {c['error_rate_among_automatic']:.1%} |",
+        "",
+    ]
+    return lines
+
+
+def _present_macro_f1(result: dict[str, Any]) -> float:
+    """Macro F1 over the categories that have positives (feedback rarely has all four)."""
+    scores = [result["labels"][c]["f1"] for c in CATEGORIES if result["labels"][c]["support"] > 0]
+    return sum(scores) / len(scores) if scores else 0.0
 
 
 def evaluate_version(
-    data_dir: Path, store: ModelStore, parts: Parts, name: str, ref: str, split: str
+    data_dir: Path,
+    store: ModelStore,
+    parts: Parts,
+    name: str,
+    ref: str,
+    split: str,
+    feedback_files: tuple[Path, ...] = (),
 ) -> tuple[EvaluationRun, dict[str, Any], StoredModel]:
-    if split not in ("train", "dev", "test"):
-        raise WorkflowError(f"unknown split '{split}': use train, dev or test")
-    corpus = load_corpus(data_dir)
+    if split not in ("train", "dev", "test", FEEDBACK_HELD_OUT):
+        raise WorkflowError(f"unknown split '{split}': use train, dev, test or {FEEDBACK_HELD_OUT}")
+    if split == FEEDBACK_HELD_OUT and not feedback_files:
+        raise WorkflowError(f"the {FEEDBACK_HELD_OUT} split needs --include-feedback FILE")
+    corpus = load_corpus(data_dir, feedback_files)
+    if not corpus.split(split):
+        raise WorkflowError(f"the {split} split is empty")
     bundle, stored = store.load(name, ref)
     run = run_engine(parts.engine(bundle, stored.label), corpus, corpus.split(split))
     return run, metrics(run), stored
