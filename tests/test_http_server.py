@@ -67,7 +67,7 @@ def test_postgresql_by_one_setting(fresh_postgres_url: str, tmp_path: Path) -> N
     [
         ({"MODERATION_MODELS_DIR": "/nonexistent/models"}, "no model 'production'"),
         (
-            {"MODERATION_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/test"},
+            {"MODERATION_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/never_created_by_tests"},
             "MODERATION_HASH_SALT must be set",
         ),
         ({"MODERATION_HASH_SALT": "changeme"}, "MODERATION_HASH_SALT must be at least 16 characters"),
