@@ -289,17 +289,7 @@ class CommentService:
                     {"revision": r.number, "created_at": aware(r.created_at), "decisions": decisions[r.id]}
                     for r in revisions
                 ],
-                "history": [
-                    {
-                        "at": aware(e.created_at),
-                        "kind": e.kind,
-                        "from_state": e.from_state,
-                        "to_state": e.to_state,
-                        "actor": e.actor,
-                        "detail": e.detail,
-                    }
-                    for e in events
-                ],
+                "history": [event_dict(e) for e in events],
             }
 
     def changed_since(self, site: SiteInfo, since: datetime, limit: int) -> list[dict[str, Any]]:
@@ -383,18 +373,35 @@ def apply_human_decision(
         "decided_by": "moderator",
         "decided_at": moment.isoformat(),
     }
+    announce(session, comment, payload, moment)
+    return payload
+
+
+def announce(session: Session, comment: Comment, payload: dict[str, Any], moment: datetime) -> None:
+    """Queue a webhook to the comment's site, in the caller's transaction (so it is sent iff the change commits)."""
     session.add(
         OutboxMessage(
             site_id=comment.site_id,
             comment_pk=comment.id,
-            event="comment.decided",
+            event=payload["event"],
             payload=payload,
             attempts=0,
             next_attempt_at=moment,
             created_at=moment,
         )
     )
-    return payload
+
+
+def event_dict(event: Event) -> dict[str, Any]:
+    """One entry of a comment's audit trail as the API and the pages show it."""
+    return {
+        "at": aware(event.created_at),
+        "kind": event.kind,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "actor": event.actor,
+        "detail": event.detail,
+    }
 
 
 COMMENTS = cast(Table, Comment.__table__)

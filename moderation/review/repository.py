@@ -14,10 +14,10 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from moderation.clock import aware
-from moderation.comments.service import apply_human_decision
+from moderation.comments.service import announce, apply_human_decision, event_dict
 from moderation.review.model import Dashboard, QueueCounts, QueueItem, QueueQuery
 from moderation.review.transitions import CLAIMED, DECIDED, PENDING, IllegalTransition
-from moderation.storage.tables import Article, Comment, Decision, Event, OutboxMessage, ReviewItem, Revision, Site
+from moderation.storage.tables import Article, Comment, Decision, Event, ReviewItem, Revision, Site
 
 
 class ReviewRepository(Protocol):
@@ -205,17 +205,7 @@ class SqlReviewRepository:
                 "decided_by": "moderator",
                 "decided_at": moment.isoformat(),
             }
-            session.add(
-                OutboxMessage(
-                    site_id=comment.site_id,
-                    comment_pk=comment.id,
-                    event="comment.reopened",
-                    payload=payload,
-                    attempts=0,
-                    next_attempt_at=moment,
-                    created_at=moment,
-                )
-            )
+            announce(session, comment, payload, moment)
             return True
 
     # -- reading ---------------------------------------------------------------
@@ -263,17 +253,7 @@ class SqlReviewRepository:
     def history(self, comment_pk: int) -> list[dict[str, Any]]:
         with self.sessions() as session:
             events = session.scalars(select(Event).where(Event.comment_pk == comment_pk).order_by(Event.id))
-            return [
-                {
-                    "at": aware(e.created_at),
-                    "kind": e.kind,
-                    "from_state": e.from_state,
-                    "to_state": e.to_state,
-                    "actor": e.actor,
-                    "detail": e.detail,
-                }
-                for e in events
-            ]
+            return [event_dict(e) for e in events]
 
     def author_history(self, site_id: int, author_id: str | None) -> dict[str, int]:
         if not author_id:
