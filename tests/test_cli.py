@@ -118,3 +118,34 @@ def test_evaluate_writes_metrics_and_a_report_with_plots(tmp_path: Path) -> None
     assert "Macro F1" in report
     for plot in ("precision_recall.png", "confusion_matrix.png", "score_histograms.png"):
         assert (tmp_path / plot).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_users_commands_manage_accounts(tmp_path: Path) -> None:
+    import json
+    import os
+
+    env = {**os.environ, "MODERATION_DATA_DIR": str(tmp_path)}
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "moderation.cli", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+            input=stdin,
+        )
+
+    assert run("sites", "add", "news.example").returncode == 0
+    added = run("users", "add", "sara", "--site", "news.example", "--password-stdin", stdin="long-enough-pass\n")
+    assert added.returncode == 0 and "sara (moderator)" in added.stdout
+    short = run("users", "add", "bob", "--password-stdin", stdin="short\n")
+    assert short.returncode == 1 and short.stderr.strip() == "error: a password needs at least 10 characters"
+    unknown_site = run("users", "add", "bob", "--site", "nowhere", "--password-stdin", stdin="long-enough-pass\n")
+    assert unknown_site.returncode == 1 and "no site 'nowhere'" in unknown_site.stderr
+    assert run("users", "set-role", "sara", "admin").returncode == 0
+    assert run("users", "set-role", "sara", "boss").returncode == 1
+    assert run("users", "disable", "sara").returncode == 0
+    [row] = json.loads(run("users", "list", "--json").stdout)
+    assert row["username"] == "sara" and row["role"] == "admin" and row["disabled"] is True
+    assert len(row["site_ids"]) == 1
