@@ -13,10 +13,7 @@ from moderation.text import PersianNormalizer
 def build_engine(settings: Settings, normalizer: PersianNormalizer | None = None) -> ModerationEngine:
     """Normalizer, gate, lexicon and the served model, checked (sha256, normalizer version) on load."""
     bundle, stored = ModelStore(settings.models_dir).load(settings.model_name, settings.model_ref)
-    return ModerationEngine(
-        normalizer or PersianNormalizer(),
-        LanguageGate(),
-        Lexicon.default(),
-        bundle,
-        stored.label,
-    )
+    gate = LanguageGate()
+    # Loaded here, not by the first requests: they would each load it at once (cached_property has no lock).
+    gate.vocabulary  # noqa: B018
+    return ModerationEngine(normalizer or PersianNormalizer(), gate, Lexicon.default(), bundle, stored.label)
