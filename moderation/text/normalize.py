@@ -21,16 +21,15 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from hazm.constants import (
+from moderation.text import characters as chars
+from moderation.text.entities import Entity, find_entities
+from moderation.text.hazm_parts import (
     AFFIX_SPACING_PATTERNS,
     EXTRA_SPACE_PATTERNS,
     PERSIAN_STYLE_PATTERNS,
     PUNCTUATION_SPACING_PATTERNS,
+    regex_replace,
 )
-from hazm.utils import regex_replace
-
-from moderation.text import characters as chars
-from moderation.text.entities import Entity, find_entities
 from moderation.text.mapped import MappedText
 from moderation.text.spacing import SpacingLexicon, separate_mi, shared_lexicon, token_spacing, tokenize
 

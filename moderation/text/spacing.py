@@ -28,8 +28,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-from hazm.constants import SUFFIXES
-from hazm.utils import default_words
+from moderation.text.hazm_parts import SUFFIXES, WORDS_FILE
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +54,7 @@ class SpacingLexicon:
 
     @classmethod
     def load(cls) -> SpacingLexicon:
-        words, joinable, frequent = _read_words(Path(default_words))
+        words, joinable, frequent = _read_words(WORDS_FILE)
         return cls(words, joinable, _verb_forms(), frequent)
 
 
