@@ -66,6 +66,8 @@ class Runtime:
         self.settings = settings
         self.metrics = Metrics()
         url = settings.resolved_database_url()
+        # Settings first: a wrong salt is reported as such, before the database is touched.
+        salt = settings.resolved_hash_salt()
         if url.startswith("sqlite") and not settings.database_url:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.database = build_engine(url)
@@ -75,7 +77,7 @@ class Runtime:
                 upgrade(self.database)
         self.sessions = sessionmaker(self.database, expire_on_commit=False)
         self.engine = (engine_factory or build_moderation_engine)(settings)
-        self.service = CommentService(self.sessions, self.engine, settings.resolved_hash_salt())
+        self.service = CommentService(self.sessions, self.engine, salt)
         self.site_cache = SiteCache(seconds=settings.site_cache_seconds)
         self.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
         self.dispatcher = WebhookDispatcher(self.sessions, settings.webhook_timeout_seconds)
