@@ -90,7 +90,13 @@ def rows(report: dict[str, Any]) -> list[tuple[str, str]]:
             out.append((f"HTTP {label}: RSS per worker after the load, MB", f"{figures['rss_mb_per_worker']:g}"))
     q = report["quality"]
     own = q["own_test_split"]
-    out.append(("quality, own test split: decided automatically", f"{own['automation']}"))
+    automation = own["automation"]
+    out.append(
+        (
+            "quality, own test split: decided automatically / errors among them",
+            f"{automation['automatic_share']:.1%} / {automation['error_rate_among_automatic']:.2%}",
+        )
+    )
     out.append(("quality, own test split: macro F1", f"{own['macro_f1']}"))
     if "external" in q:
         out.append(("quality, external data sets", q["external"]))
@@ -102,7 +108,7 @@ def rows(report: dict[str, Any]) -> list[tuple[str, str]]:
         sentences = q["language_accuracy"]["held_out"]["sentences"]
         out.append(
             (
-                "quality, lingua_lid held-out sentences: Persian recall / non-Persian rejected",
+                "quality, lingua_lid held-out sentences: Persian recall / non-Persian rejected (lowest of ar, ur, en)",
                 f"{sentences['fa']['persian_recall']} / "
                 f"{min(sentences[x]['rejected_as_non_persian'] for x in ('ar', 'ur', 'en'))}",
             )
