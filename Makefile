@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# One uvicorn worker per core: the engine is CPU-bound and a worker uses one core (see README, Measured).
+WORKERS ?= $(shell nproc 2>/dev/null || echo 1)
 
 .PHONY: run test lint audit bench clean
 
@@ -16,7 +18,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/uvicorn service:app --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn service:app --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: $(STAMP)
 	scripts/ensure-postgres

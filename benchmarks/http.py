@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,7 +25,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 RATES = (100, 200, 500)
-SECONDS = 8
+SECONDS = int(os.environ.get("BENCH_SECONDS", "6"))
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 1)))
 POSTGRES_ADMIN = os.environ.get("MODERATION_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -182,5 +185,101 @@ def main() -> dict[str, Any]:
     return report
 
 
+def _median(values: list[float]) -> float:
+    values = sorted(v for v in values if v == v)  # NaN (no sample) left out
+    return round(statistics.median(values), 2) if values else float("nan")
+
+
+def _rss_per_worker(pid: int, workers: int) -> float:
+    """Largest resident set of one serving process (the supervisor is not a worker when workers > 1)."""
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    processes = [int(p) for p in found] if workers > 1 and found else [pid]
+    return max(_own_rss(p) for p in processes)
+
+
+def _own_rss(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return float("nan")
+
+
+def run_config(app: str, env: dict[str, str], workers: int, key: str | None, tag: str) -> dict[str, Any]:
+    """RUNS fresh server starts; each: start-up, every fixed rate, the closed-loop maximum, RSS. Medians."""
+    samples: dict[str, list[float]] = {}
+
+    def add(name: str, value: float) -> None:
+        samples.setdefault(name, []).append(value)
+
+    for run in range(RUNS):
+        with uvicorn(app, env, workers) as (url, startup, process):
+            add("startup_s", startup)
+            api_key = key or "x"
+            load(url, api_key, 50, 8, f"{tag}-warm-{run}-{uuid.uuid4().hex[:6]}")  # first requests warm caches
+            for rate in RATES:
+                row = load(url, api_key, rate, 64, f"{tag}-{rate}-{uuid.uuid4().hex[:6]}")
+                add(f"rate_{rate}_throughput_rps", row["throughput_rps"])
+                add(f"rate_{rate}_p50_ms", row["p50_ms"])
+                add(f"rate_{rate}_p99_ms", row["p99_ms"])
+                add(f"rate_{rate}_errors", row["errors"])
+            row = load(url, api_key, 0, 32, f"{tag}-max-{uuid.uuid4().hex[:6]}")
+            add("max_throughput_rps", row["throughput_rps"])
+            add("max_p50_ms", row["p50_ms"])
+            add("max_errors", row["errors"])
+            add("rss_mb_per_worker", _rss_per_worker(process.pid, workers))
+    return {"workers": workers, "runs": RUNS, **{name: _median(values) for name, values in samples.items()}}
+
+
+def postgres_database() -> tuple[Any, str, str]:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+    name = f"moderation_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    return admin, name, admin.url.set(database=name).render_as_string(hide_password=False)
+
+
+def suite() -> dict[str, Any]:
+    """What `make bench` reports: bare FastAPI, SQLite (1 and WORKERS workers), PostgreSQL (WORKERS)."""
+    common = {
+        "MODERATION_CREATE_DEMO_SITE": "false",
+        "MODERATION_RATE_LIMIT_PER_MINUTE": "10000000",
+        "MODERATION_RATE_LIMIT_BURST": "1000000",
+    }
+    report: dict[str, Any] = {"seconds_per_rate": SECONDS, "rates": list(RATES)}
+    report["bare_fastapi"] = run_config("benchmarks.bare_app:app", {}, WORKERS, None, "bare")
+    with tempfile.TemporaryDirectory() as folder:
+        env = {**common, "MODERATION_DATA_DIR": folder}
+        key = site_key(env)
+        report["sqlite_1_worker"] = run_config("service:app", env, 1, key, "sqlite1")
+        if WORKERS > 1:
+            report["sqlite"] = run_config("service:app", env, WORKERS, key, "sqlite")
+    try:
+        from sqlalchemy import text
+
+        admin, name, url_pg = postgres_database()
+    except Exception as error:  # report, do not hide, a missing PostgreSQL
+        report["postgresql"] = {"skipped": f"{type(error).__name__}: {error}"[:300]}
+    else:
+        env = {**common, "MODERATION_DATABASE_URL": url_pg, "MODERATION_HASH_SALT": "benchmark-salt-0123456789"}
+        try:
+            report["postgresql"] = run_config("service:app", env, WORKERS, site_key(env), "pg")
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    bare = report["bare_fastapi"]["max_throughput_rps"]
+    for name in ("sqlite_1_worker", "sqlite", "postgresql"):
+        if "max_throughput_rps" in report.get(name, {}):
+            report[name]["max_vs_bare_ratio"] = round(report[name]["max_throughput_rps"] / bare, 3)
+    return report
+
+
 if __name__ == "__main__":
-    main()
+    if "--suite" in sys.argv:
+        print(json.dumps(suite(), indent=1))
+    else:
+        main()

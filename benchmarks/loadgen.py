@@ -84,8 +84,8 @@ async def run(url: str, key: str, rate: float, seconds: float, connections: int,
                 await asyncio.sleep(delay)
             await queue.put((sent, started + sent / rate))
         else:
-            while queue.qsize() > connections:
-                await asyncio.sleep(0.0005)
+            while queue.qsize() > connections and time.perf_counter() - started < seconds:
+                await asyncio.sleep(0.0005)  # (bounded: a refused connection must not hang the run)
             await queue.put((sent, time.perf_counter()))
         sent += 1
     for _ in workers:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
@@ -20,7 +21,7 @@ from moderation.review import ReviewService, SqlReviewRepository
 from moderation.settings import Settings
 from moderation.sites import SiteInfo, authenticate, create_site
 from moderation.sites.registry import hash_key
-from moderation.storage import build_engine, upgrade
+from moderation.storage import build_engine, startup_lock, upgrade
 from moderation.storage.tables import Site
 from moderation.webhooks import WebhookDispatcher
 
@@ -68,11 +69,15 @@ class Runtime:
         self.metrics = Metrics()
         salt = settings.resolved_hash_salt()  # a wrong setting is refused before any database is touched
         url = settings.resolved_database_url()
+        # Settings first: a wrong salt is reported as such, before the database is touched.
+        salt = settings.resolved_hash_salt()
         if url.startswith("sqlite") and not settings.database_url:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.database = build_engine(url)
+        self.url = url
         if settings.auto_migrate:
-            upgrade(self.database)
+            with startup_lock(url):  # several workers start at once
+                upgrade(self.database)
         self.sessions = sessionmaker(self.database, expire_on_commit=False)
         self.engine = (engine_factory or build_moderation_engine)(settings)
         self.service = CommentService(self.sessions, self.engine, salt)
@@ -87,7 +92,7 @@ class Runtime:
         self.metrics.degraded.set(0 if self.engine.model is not None else 1)
 
     def ensure_demo_site(self) -> None:
-        with self.sessions.begin() as session:
+        with startup_lock(self.url), self.sessions.begin() as session:
             if session.scalar(select(Site.id).limit(1)) is not None:
                 return
             _site, key, _ = create_site(session, "demo")
@@ -95,19 +100,28 @@ class Runtime:
         print(f"Created site 'demo'. Its API key (shown once, keep it): {key}", flush=True)
 
 
-def get_runtime(request: Request) -> Runtime:
+# The dependencies are `async def`: a plain `def` dependency costs a trip through the threadpool per
+# request, which for these dictionary lookups costs more than the lookup. Only a key missing from the
+# cache goes to the database, in the threadpool.
+
+
+async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_site(request: Request, runtime: RuntimeDep) -> SiteInfo:
+def _authenticate(runtime: Runtime, key: str | None) -> SiteInfo | None:
+    with runtime.sessions() as session:
+        return authenticate(session, key)
+
+
+async def get_site(request: Request, runtime: RuntimeDep) -> SiteInfo:
     key = client_key(request.headers)
     site = runtime.site_cache.get(key)
     if site is None:
-        with runtime.sessions() as session:
-            site = authenticate(session, key)
+        site = await run_in_threadpool(_authenticate, runtime, key)
         if site is not None and key is not None:
             runtime.site_cache.put(key, site)
     if site is None:

@@ -8,9 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import threading
 from collections.abc import Mapping
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -20,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.clock import aware, now
+from moderation.comments.group_commit import GroupCommit
 from moderation.engine import REJECT, REVIEW, ArticleText, CommentInput, ModerationEngine
 from moderation.engine import Decision as EngineDecision
 from moderation.engine.decision import MESSAGES_FA
@@ -60,6 +59,16 @@ class ModerationRequest:
     author: Author = field(default_factory=Author)
 
 
+@dataclass(frozen=True, slots=True)
+class _Write:
+    """A decision waiting to be stored."""
+
+    site: SiteInfo
+    request: ModerationRequest
+    text_hash: str
+    decision: EngineDecision
+
+
 @dataclass(frozen=True)
 class StoredDecision:
     comment_id: str
@@ -93,11 +102,8 @@ class CommentService:
         self._salt = hash_salt
         self._base_policy = base_policy or engine.policy
         self._policies: dict[tuple[int, str], Policy] = {}
-        # SQLite has one writer at a time; queueing writers here is far cheaper than its busy-wait sleeps.
-        bind = sessions.kw.get("bind")
-        self._write_lock: AbstractContextManager[Any] = (
-            threading.Lock() if bind is not None and bind.dialect.name == "sqlite" else nullcontext()
-        )
+        # One writer thread per process commits the decisions of all concurrent requests together.
+        self._writer = GroupCommit(self.database, self._write)
 
     # -- moderation ----------------------------------------------------------
 
@@ -132,82 +138,84 @@ class CommentService:
                     parent_text = session.scalar(_SELECT_LATEST_TEXT, {"comment": parent.id})
 
         decision = self.engine.moderate(CommentInput(request.text, article, parent_text), self._policy(site))
+        # Stored (committed) before this returns; the commit is shared with concurrent requests.
+        return self._writer.write(_Write(site, request, text_hash, decision))
+
+    def _write(self, session: Connection, job: _Write, articles: dict[Any, Any]) -> StoredDecision:
+        """Store one decision inside the writer's open transaction (`articles`: those this transaction wrote)."""
+        site, request, text_hash, decision = job.site, job.request, job.text_hash, job.decision
         state = STATE_OF_VERDICT[decision.verdict]
         moment = now()
-        with self._write_lock, self.database.begin() as session:
-            if request.article is not None:
-                _upsert_article_row(session, site.id, request.article_id, request.article, moment)
-            comment = _comment_row(session, site.id, request.comment_id)
-            if comment is None:
-                comment_pk = session.execute(
-                    _INSERT_COMMENT,
-                    dict(
-                        site_id=site.id,
-                        comment_id=request.comment_id,
-                        article_id=request.article_id,
-                        parent_id=request.parent_id,
-                        author_id=request.author.author_id,
-                        author_name=request.author.name,
-                        email_hash=self._hash(request.author.email),
-                        ip_hash=self._hash(request.author.ip),
-                        revision=1,
-                        state=state,
-                        state_source="auto",
-                        created_at=moment,
-                        updated_at=moment,
-                    ),
-                ).scalar_one()
-                number, previous_state, kind = 1, None, "moderated"
-            else:
-                latest = _latest_revision_row(session, comment.id)
-                if latest.text_sha256 == text_hash:
-                    # A concurrent request stored this very text first: answer with its decision.
-                    return _stored(session, request.comment_id, comment.state, latest, replayed=True)
-                comment_pk, number = comment.id, comment.revision + 1
-                previous_state, kind = comment.state, "revised"
-                session.execute(
-                    update(COMMENTS)
-                    .where(COMMENTS.c.id == comment_pk)
-                    .values(revision=number, state=state, state_source="auto", updated_at=moment)
-                )
-                session.execute(
-                    update(REVIEW_ITEMS)
-                    .where(REVIEW_ITEMS.c.comment_pk == comment_pk, REVIEW_ITEMS.c.state.in_(("pending", "claimed")))
-                    .values(state="superseded")
-                )
-            revision_pk = session.execute(
-                _INSERT_REVISION,
-                dict(comment_pk=comment_pk, number=number, text=request.text, text_sha256=text_hash, created_at=moment),
-            ).scalar_one()
-            values = _decision_values(revision_pk, decision, "engine", None, moment)
-            decision_pk = session.execute(_INSERT_DECISION, values).scalar_one()
-            if decision.verdict == REVIEW:
-                session.execute(
-                    insert(REVIEW_ITEMS).values(
-                        site_id=site.id,
-                        comment_pk=comment_pk,
-                        decision_pk=decision_pk,
-                        state="pending",
-                        priority=_priority(decision),
-                        article_id=request.article_id,
-                        reason_codes=_reason_codes(decision),
-                        language=decision.language.code,
-                        created_at=moment,
-                    )
-                )
-            session.execute(
-                insert(EVENTS).values(
-                    comment_pk=comment_pk,
-                    kind=kind,
-                    from_state=previous_state,
-                    to_state=state,
-                    actor="engine",
-                    detail={"revision": number, "verdict": decision.verdict, "model": decision.versions.get("model")},
+        if request.article is not None and articles.get((site.id, request.article_id)) != request.article:
+            _upsert_article_row(session, site.id, request.article_id, request.article, moment)
+            articles[(site.id, request.article_id)] = request.article
+        comment = _comment_row(session, site.id, request.comment_id)
+        if comment is None:
+            comment_pk = session.execute(
+                _INSERT_COMMENT,
+                dict(
+                    site_id=site.id,
+                    comment_id=request.comment_id,
+                    article_id=request.article_id,
+                    parent_id=request.parent_id,
+                    author_id=request.author.author_id,
+                    author_name=request.author.name,
+                    email_hash=self._hash(request.author.email),
+                    ip_hash=self._hash(request.author.ip),
+                    revision=1,
+                    state=state,
+                    state_source="auto",
                     created_at=moment,
-                )
+                    updated_at=moment,
+                ),
+            ).scalar_one()
+            number, previous_state, kind = 1, None, "moderated"
+        else:
+            latest = _latest_revision_row(session, comment.id)
+            if latest.text_sha256 == text_hash:
+                # A concurrent request stored this very text first: answer with its decision.
+                return _stored(session, request.comment_id, comment.state, latest, replayed=True)
+            comment_pk, number = comment.id, comment.revision + 1
+            previous_state, kind = comment.state, "revised"
+            session.execute(
+                _UPDATE_COMMENT, {"pk": comment_pk, "new_revision": number, "new_state": state, "moment": moment}
             )
-            fresh = {**_decision_dict(values), "stage_ms": decision.stage_ms}
-            return StoredDecision(request.comment_id, number, state, fresh, moment, replayed=False)
+            session.execute(_SUPERSEDE_REVIEW_ITEMS, {"pk": comment_pk})
+        revision_pk = session.execute(
+            _INSERT_REVISION,
+            dict(comment_pk=comment_pk, number=number, text=request.text, text_sha256=text_hash, created_at=moment),
+        ).scalar_one()
+        values = _decision_values(revision_pk, decision, "engine", None, moment)
+        decision_pk = session.execute(_INSERT_DECISION, values).scalar_one()
+        if decision.verdict == REVIEW:
+            session.execute(
+                _INSERT_REVIEW_ITEM,
+                dict(
+                    site_id=site.id,
+                    comment_pk=comment_pk,
+                    decision_pk=decision_pk,
+                    state="pending",
+                    priority=_priority(decision),
+                    article_id=request.article_id,
+                    reason_codes=_reason_codes(decision),
+                    language=decision.language.code,
+                    created_at=moment,
+                ),
+            )
+        session.execute(
+            _INSERT_EVENT,
+            dict(
+                comment_pk=comment_pk,
+                kind=kind,
+                from_state=previous_state,
+                to_state=state,
+                actor="engine",
+                detail={"revision": number, "verdict": decision.verdict, "model": decision.versions.get("model")},
+                created_at=moment,
+            ),
+        )
+        fresh = {**_decision_dict(values), "stage_ms": decision.stage_ms}
+        return StoredDecision(request.comment_id, number, state, fresh, moment, replayed=False)
 
     def evaluate(self, site: SiteInfo, comment: CommentInput) -> EngineDecision:
         """Decide under the site's policy without storing anything (for callers that forbid storing)."""
@@ -438,6 +446,23 @@ _SELECT_ARTICLE = select(ARTICLES.c.id, ARTICLES.c.title, ARTICLES.c.lead, ARTIC
 _INSERT_COMMENT = insert(COMMENTS).returning(COMMENTS.c.id)
 _INSERT_REVISION = insert(REVISIONS).returning(REVISIONS.c.id)
 _INSERT_DECISION = insert(DECISIONS).returning(DECISIONS.c.id)
+_INSERT_REVIEW_ITEM = insert(REVIEW_ITEMS)
+_INSERT_EVENT = insert(EVENTS)
+_UPDATE_COMMENT = (
+    update(COMMENTS)
+    .where(COMMENTS.c.id == bindparam("pk"))
+    .values(
+        revision=bindparam("new_revision"),
+        state=bindparam("new_state"),
+        state_source="auto",
+        updated_at=bindparam("moment"),
+    )
+)
+_SUPERSEDE_REVIEW_ITEMS = (
+    update(REVIEW_ITEMS)
+    .where(REVIEW_ITEMS.c.comment_pk == bindparam("pk"), REVIEW_ITEMS.c.state.in_(("pending", "claimed")))
+    .values(state="superseded")
+)
 
 
 def _comment_row(session: Session | Connection, site_id: int, comment_id: str) -> Any:

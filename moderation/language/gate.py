@@ -70,9 +70,9 @@ class LanguageGate:
         """Persian words attested in hazm's lexicon (frequency > 0), typed with ی/ک."""
         if self._vocabulary is not None:
             return self._vocabulary
-        import hazm
+        from moderation.text.spacing import shared_lexicon  # read once per process, shared with the normalizer
 
-        return frozenset(word for word, freq, _ in hazm.words_list() if freq > 0)
+        return shared_lexicon().frequent
 
     @cached_property
     def _langdetect(self) -> Any:

@@ -8,43 +8,90 @@ instead of ~1 ms for `transform([text])`). Tests check both give the same vector
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import re
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+
+if TYPE_CHECKING:  # scikit-learn is needed to train, not to serve: a saved FastTfidf holds none of it
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 SparseVector = tuple[np.ndarray, np.ndarray]  # (column indices, values)
 EMPTY: SparseVector = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 
 
 class FastTfidf:
-    """Single-text transform equal to `vectorizer.transform([text])` (l2 norm, optional sublinear tf)."""
+    """Single-text transform equal to `vectorizer.transform([text])` (l2 norm, optional sublinear tf).
+
+    Built from a fitted `TfidfVectorizer`; pickled as plain data (vocabulary, idf and the few
+    analyzer settings it reads), so that loading a model does not import scikit-learn (~1–2 s).
+    """
 
     def __init__(self, vectorizer: TfidfVectorizer) -> None:
         if vectorizer.norm != "l2" or not vectorizer.use_idf:
             raise ValueError("FastTfidf expects an l2-normalised TF-IDF vectorizer")
-        self.vectorizer = vectorizer
-        self._analyzer: Callable[[str], list[str]] = vectorizer.build_analyzer()
-        self._vocabulary: dict[str, int] = vectorizer.vocabulary_
-        self._idf = vectorizer.idf_.astype(np.float64)
-        self._sublinear = vectorizer.sublinear_tf
+        if vectorizer.analyzer not in ("char_wb", "word") or vectorizer.preprocessor or vectorizer.tokenizer:
+            raise ValueError("FastTfidf reproduces the char_wb and word analyzers with default preprocessing")
+        if vectorizer.strip_accents or vectorizer.stop_words or vectorizer.input != "content":
+            raise ValueError("FastTfidf expects no accent stripping, no stop words and str input")
+        self.__setstate__(
+            {
+                "analyzer": vectorizer.analyzer,
+                "ngram_range": tuple(vectorizer.ngram_range),
+                "lowercase": bool(vectorizer.lowercase),
+                "token_pattern": vectorizer.token_pattern,
+                "sublinear_tf": bool(vectorizer.sublinear_tf),
+                "vocabulary": dict(vectorizer.vocabulary_),
+                "idf": vectorizer.idf_.astype(np.float64),
+            }
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            "analyzer": self.analyzer,
+            "ngram_range": self.ngram_range,
+            "lowercase": self.lowercase,
+            "token_pattern": self.token_pattern,
+            "sublinear_tf": self._sublinear,
+            "vocabulary": self._vocabulary,
+            "idf": self._idf,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if "vectorizer" in state:  # saved before FastTfidf kept plain data: rebuild from the vectorizer
+            self.__init__(state["vectorizer"])  # type: ignore[misc]
+            return
+        self.analyzer: str = state["analyzer"]
+        self.ngram_range: tuple[int, int] = tuple(state["ngram_range"])
+        self.lowercase: bool = state["lowercase"]
+        self.token_pattern: str | None = state["token_pattern"]
+        self._sublinear: bool = state["sublinear_tf"]
+        self._vocabulary: dict[str, int] = state["vocabulary"]
+        self._idf: np.ndarray = state["idf"]
         # char_wb n-grams never cross a space, so each word's columns can be cached:
         # words repeat across comments far more than their ~30 n-grams each.
-        self._per_word = vectorizer.analyzer == "char_wb"
-        self._preprocess: Callable[[str], str] = vectorizer.build_preprocessor()
+        self._per_word = self.analyzer == "char_wb"
+        self._token_re = re.compile(self.token_pattern) if self.token_pattern and not self._per_word else None
         self._word_columns: dict[str, list[int]] = {}
 
-    def __getstate__(self) -> dict[str, object]:
-        return {"vectorizer": self.vectorizer}
+    def _preprocess(self, text: str) -> str:
+        return text.lower() if self.lowercase else text
 
-    def __setstate__(self, state: dict[str, object]) -> None:
-        vectorizer = state["vectorizer"]
-        assert isinstance(vectorizer, TfidfVectorizer)
-        self.__init__(vectorizer)  # type: ignore[misc]
+    def _analyzer(self, text: str) -> list[str]:
+        """sklearn's word analyzer: tokens by `token_pattern`, then word n-grams joined by a space."""
+        assert self._token_re is not None
+        tokens = self._token_re.findall(self._preprocess(text))
+        low, high = self.ngram_range
+        if high == 1:
+            return list(tokens)
+        grams = list(tokens) if low == 1 else []
+        for n in range(max(low, 2), min(high + 1, len(tokens) + 1)):
+            grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+        return grams
 
     def _word_wise_counts(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         cache, vocabulary = self._word_columns, self._vocabulary
-        low, high = self.vectorizer.ngram_range
+        low, high = self.ngram_range
         columns: list[int] = []
         for word in self._preprocess(text).split():
             cached = cache.get(word)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -46,3 +51,21 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+@contextmanager
+def startup_lock(url: str) -> Iterator[None]:
+    """One process at a time through start-up work (migrations, the demo site) for this database.
+
+    `uvicorn --workers N` starts N processes at once; without this they would all
+    migrate the same empty database at the same moment. The lock is a file lock,
+    so it covers the processes of one machine (the `--workers` case).
+    """
+    name = hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / f"moderation-startup-{name}.lock"
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from hazm.constants import NUMBERS_DST, NUMBERS_SRC, TRANSLATION_DST, TRANSLATION_SRC
+from moderation.text.hazm_parts import NUMBERS_DST, NUMBERS_SRC, TRANSLATION_DST, TRANSLATION_SRC
 
 ZWNJ = "\u200c"
 

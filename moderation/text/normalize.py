@@ -21,17 +21,17 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from hazm.constants import (
+from moderation.text import characters as chars
+from moderation.text.entities import Entity, find_entities
+from moderation.text.hazm_parts import (
     AFFIX_SPACING_PATTERNS,
     EXTRA_SPACE_PATTERNS,
     PERSIAN_STYLE_PATTERNS,
     PUNCTUATION_SPACING_PATTERNS,
+    regex_replace,
 )
-from hazm.utils import regex_replace
-
-from moderation.text import characters as chars
-from moderation.text.entities import Entity, find_entities
 from moderation.text.mapped import MappedText
+from moderation.text.spacing import SpacingLexicon, separate_mi, shared_lexicon, token_spacing, tokenize
 
 NORMALIZER_VERSION = "1.0.0"
 
@@ -142,24 +142,13 @@ class NormalizedText:
 
 
 class PersianNormalizer:
-    """Normalizes comments. Build once per process: hazm's tables take ~2 s and ~280 MB."""
+    """Normalizes comments. Thread-safe; the word sets behind it are shared by every instance of a process."""
 
     version = NORMALIZER_VERSION
 
-    def __init__(self) -> None:
-        import hazm  # heavy: imported here so that importing this module stays cheap
-
-        self._hazm = hazm.Normalizer(
-            correct_spacing=True,
-            remove_diacritics=False,
-            remove_specials_chars=False,
-            decrease_repeated_chars=False,
-            persian_style=True,
-            persian_numbers=False,
-            unicodes_replacement=False,
-            seperate_mi=True,
-        )
-        self._tokenizer = self._hazm._tokenizer  # the tokenizer (and word list) hazm's spacing uses
+    def __init__(self, lexicon: SpacingLexicon | None = None) -> None:
+        # hazm's spacing rules over compact word sets (see spacing.py): ~0.3 s instead of ~3 s to build.
+        self.lexicon = lexicon or shared_lexicon()
 
     def normalize(self, text: str) -> NormalizedText:
         """Normalize `text`; never raises on any str."""
@@ -232,7 +221,7 @@ class PersianNormalizer:
         """hazm's quote style, spacing and affix ZWNJ (کتابها → کتاب‌ها, می شود → می‌شود)."""
         rewritten = regex_replace(_PERSIAN_STYLE, text.text)
         rewritten = self._correct_spacing(rewritten)
-        rewritten = self._hazm.seperate_mi(rewritten)
+        rewritten = separate_mi(rewritten, self.lexicon)
         return text.realign(rewritten)
 
     def _correct_spacing(self, text: str) -> str:
@@ -241,7 +230,7 @@ class PersianNormalizer:
         lines = []
         for line in text.split("\n"):
             if line.strip():
-                line = " ".join(self._hazm.token_spacing(self._tokenizer.tokenize(line)))
+                line = " ".join(token_spacing(tokenize(line), self.lexicon))
             lines.append(line)
         text = regex_replace(_AFFIX_SPACING, "\n".join(lines))
         return regex_replace(_PUNCTUATION_SPACING, text)
