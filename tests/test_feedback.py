@@ -276,24 +276,27 @@ def test_train_with_feedback_reports_on_held_out_human_reviewed_items(tmp_path: 
     shutil.copytree(PROJECT_ROOT / "models", models)
     path = _feedback_file(tmp_path / "feedback.jsonl", _articles_on_both_sides(), FEEDBACK_TEXTS)
     reports = tmp_path / "reports"
+    aliases_before = json.loads((models / "moderation" / "aliases.json").read_text())
+    production = aliases_before["production"]
+    fresh = f"v{1 + max(int(p.name[1:]) for p in (models / 'moderation').glob('v*') if p.is_dir())}"
     result = runner.invoke(
         app,
         ["train", "--models", str(models), "--include-feedback", str(path), "--reports", str(reports), "--json"],
     )
     assert result.exit_code == 0, result.output
     printed = json.loads(result.stdout)
-    assert printed["version"] == "moderation@v2" and printed["promoted"] is None
+    assert printed["version"] == f"moderation@{fresh}" and printed["promoted"] is None
     assert printed["feedback_comments"] == {"trained_on": 20, "held_out": 10}
-    manifest = json.loads((models / "moderation" / "v2" / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((models / "moderation" / fresh / "manifest.json").read_text(encoding="utf-8"))
     held_out = manifest["metrics"][FEEDBACK_HELD_OUT]
     assert held_out["comments"] == 10
     assert held_out["verdicts"]["gold"] == {"reject": 6, "approve": 4}  # the moderators' verdicts
-    assert manifest["metrics"][f"{FEEDBACK_HELD_OUT}_production"]["model"] == "moderation@v1"
-    assert json.loads((models / "moderation" / "aliases.json").read_text())["production"] == "v1"  # not promoted
+    assert manifest["metrics"][f"{FEEDBACK_HELD_OUT}_production"]["model"] == f"moderation@{production}"
+    assert json.loads((models / "moderation" / "aliases.json").read_text()) == aliases_before  # not promoted
     report = Path(printed["feedback_report"]).read_text(encoding="utf-8")
     assert "human-reviewed items it did not train on" in report
-    assert "moderation@v1 (production)" in report
-    assert (reports / "moderation-v2-feedback_held_out" / "metrics.json").is_file()
+    assert f"moderation@{production} (production)" in report
+    assert (reports / f"moderation-{fresh}-feedback_held_out" / "metrics.json").is_file()
 
 
 # -- calibration: pure functions ---------------------------------------------------------------------
