@@ -133,3 +133,26 @@ def test_moderator_decision_writes_the_outbox(store) -> None:  # type: ignore[no
         assert message is not None and message.payload["state"] == "approved"
         assert session.scalar(select(ReviewItem.state)) == "decided"
     assert service.get_comment(site, "c-3")["state_source"] == "moderator"
+
+
+def test_the_head_known_without_alembic_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from moderation.storage.migrate import HEAD_REVISION, alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert script.get_heads() == [HEAD_REVISION]
+
+
+def test_a_database_at_head_is_not_migrated_again_and_an_older_one_is(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from moderation.storage.migrate import HEAD_REVISION, current_revision
+
+    database = build_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    assert current_revision(database) is None
+    upgrade(database, "0001")
+    assert current_revision(database) == "0001"
+    upgrade(database)
+    assert current_revision(database) == HEAD_REVISION
+    upgrade(database)  # the fast path: already at head
+    assert current_revision(database) == HEAD_REVISION
+    database.dispose()

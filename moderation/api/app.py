@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from alembic.util.exc import CommandError
 from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -19,6 +18,7 @@ from moderation.api.middleware import BodyGuard, RequestMetrics, SecurityHeaders
 from moderation.api.routes import router
 from moderation.model import ModelStoreError
 from moderation.settings import Settings
+from moderation.storage.migrate import MigrationError
 from moderation.web import install_web
 
 log = logging.getLogger("moderation.api")
@@ -35,8 +35,8 @@ def create_app(settings: Settings | None = None, engine_factory: Callable[[Setti
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             runtime = Runtime(settings, engine_factory)
-        except (ModelStoreError, ValueError, SQLAlchemyError, OSError, CommandError) as error:
-            # CommandError: e.g. the database was migrated by a newer version of this service.
+        except (ModelStoreError, ValueError, SQLAlchemyError, OSError, MigrationError) as error:
+            # MigrationError: e.g. the database was migrated by a newer version of this service.
             # One clear line instead of a traceback: what is wrong and where.
             message = str(error).splitlines()[0]
             log.error("refusing to start: %s", message)

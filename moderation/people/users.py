@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -14,8 +15,15 @@ from moderation.storage.tables import Site, User, UserSite
 
 ROLES = ("moderator", "admin", "data")
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verifying against this when the user does not exist keeps a wrong username as slow as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the user does not exist: a wrong username costs as much as a wrong password.
+
+    Made on first use: hashing costs ~0.2 s, which start-up should not pay.
+    """
+    return _hasher.hash("not a password")
 
 
 class UserError(ValueError):
@@ -107,7 +115,7 @@ def verify_password(sessions: sessionmaker[Session], username: str, password: st
     with sessions.begin() as session:
         user = session.scalar(select(User).where(User.username == username.strip()))
         try:
-            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+            _hasher.verify(user.password_hash if user else _dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             return None
         if user is None or user.disabled:
