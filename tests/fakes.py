@@ -67,13 +67,6 @@ class FakeReviewRepository:
             self.events.append(("claimed", item.id, moderator))
         return [i.id for i in taken]
 
-    def claim_item(self, item_id: int, moderator: str, moment: datetime, until: datetime) -> bool:
-        item = self.items[item_id]
-        if not self._available(item, moment, moderator):
-            return False
-        self.items[item_id] = replace(item, state=CLAIMED, claimed_by=moderator, lease_until=until)
-        return True
-
     def release(self, item_id: int, moderator: str, moment: datetime) -> bool:
         item = self.items[item_id]
         if item.state != CLAIMED or item.claimed_by != moderator:

@@ -19,7 +19,7 @@ from moderation.api.routes import router
 from moderation.model import ModelStoreError
 from moderation.settings import Settings
 from moderation.storage.migrate import MigrationError
-from moderation.web import install_web
+from moderation.web import PAGE_PREFIX, PAGE_SECURITY_HEADERS, install_web
 
 log = logging.getLogger("moderation.api")
 
@@ -61,7 +61,8 @@ def create_app(settings: Settings | None = None, engine_factory: Callable[[Setti
     app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
 
     app.add_middleware(RequestMetrics)
-    app.add_middleware(SecurityHeaders)  # outermost: also on BodyGuard's own errors
+    # Outermost: also on BodyGuard's own errors.
+    app.add_middleware(SecurityHeaders, page_prefix=PAGE_PREFIX, page_headers=PAGE_SECURITY_HEADERS)
     app.include_router(router)
     app.include_router(integration_router)
     install_web(app)

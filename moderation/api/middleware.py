@@ -91,19 +91,29 @@ def client_key(headers: Any) -> str | None:
 
 class SecurityHeaders:
     """`X-Content-Type-Options: nosniff` on every answer: JSON holding a comment's HTML is never sniffed and
-    rendered as a page by a browser."""
+    rendered as a page by a browser. Paths under `page_prefix` (the moderators' HTML pages) also get
+    `page_headers` (CSP, framing), unless the route set them itself."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(
+        self, app: ASGIApp, page_prefix: str | None = None, page_headers: dict[str, str] | None = None
+    ) -> None:
         self.app = app
+        self.page_prefix = page_prefix
+        self.page_headers = [(k.lower().encode(), v.encode()) for k, v in (page_headers or {}).items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        on_page = self.page_prefix is not None and scope["path"].startswith(self.page_prefix)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), (b"x-content-type-options", b"nosniff")]}
+                headers = [*message.get("headers", []), (b"x-content-type-options", b"nosniff")]
+                if on_page:
+                    present = {name for name, _ in headers}
+                    headers += [(n, v) for n, v in self.page_headers if n not in present]
+                message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, with_headers)

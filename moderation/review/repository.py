@@ -27,7 +27,6 @@ class ReviewRepository(Protocol):
     def counts(self, query: QueueQuery) -> QueueCounts: ...
     def get(self, item_id: int) -> QueueItem | None: ...
     def claim(self, query: QueueQuery, moderator: str, moment: datetime, until: datetime) -> list[int]: ...
-    def claim_item(self, item_id: int, moderator: str, moment: datetime, until: datetime) -> bool: ...
     def release(self, item_id: int, moderator: str, moment: datetime) -> bool: ...
     def decide(
         self, item_id: int, moderator: str, verdict: str, reason_code: str, note: str, moment: datetime
@@ -120,22 +119,6 @@ class SqlReviewRepository:
             for item_id, comment_pk in rows:
                 _audit(session, comment_pk, "claimed", PENDING, CLAIMED, moderator, moment, item=item_id)
             return sorted(item_id for item_id, _ in rows)
-
-    def claim_item(self, item_id: int, moderator: str, moment: datetime, until: datetime) -> bool:
-        with self.sessions.begin() as session:
-            row = session.execute(
-                update(ReviewItem)
-                .where(
-                    ReviewItem.id == item_id,
-                    or_(_available(moment), and_(ReviewItem.state == CLAIMED, ReviewItem.claimed_by == moderator)),
-                )
-                .values(state=CLAIMED, claimed_by=moderator, lease_until=until)
-                .returning(ReviewItem.comment_pk)
-                .execution_options(synchronize_session=False)
-            ).first()
-            if row is not None:
-                _audit(session, row[0], "claimed", PENDING, CLAIMED, moderator, moment, item=item_id)
-            return row is not None
 
     def release(self, item_id: int, moderator: str, moment: datetime) -> bool:
         with self.sessions.begin() as session:

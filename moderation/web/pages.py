@@ -14,9 +14,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from moderation.api.deps import RuntimeDep
-from moderation.people import end_session, login_allowed, record_login, start_session, verify_password
+from moderation.people import Person, end_session, login_allowed, record_login, start_session, verify_password
 from moderation.review import Filters, IllegalTransition, ItemNotFound, NotAllowed
 from moderation.review.model import SORTS
+from moderation.sites import list_sites
 from moderation.web.auth import (
     COOKIE_PATH,
     LOGIN_CSRF_COOKIE,
@@ -253,11 +254,7 @@ def _local(target: str) -> str:
     )
 
 
-def _site_names(runtime: RuntimeDep, person: Any) -> dict[int, str]:
-    from sqlalchemy import select
-
-    from moderation.storage.tables import Site
-
+def _site_names(runtime: RuntimeDep, person: Person) -> dict[int, str]:
     with runtime.sessions() as session:
-        rows = session.execute(select(Site.id, Site.name).order_by(Site.name)).all()
-    return {site_id: name for site_id, name in rows if person.can_see(site_id)}
+        sites = sorted(list_sites(session), key=lambda site: site.name)
+    return {site.id: site.name for site in sites if person.can_see(site.id)}
