@@ -156,3 +156,38 @@ def test_a_database_at_head_is_not_migrated_again_and_an_older_one_is(tmp_path) 
     upgrade(database)  # the fast path: already at head
     assert current_revision(database) == HEAD_REVISION
     database.dispose()
+
+
+def test_writers_of_one_sqlite_file_take_turns_through_the_writer_lock(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from moderation.storage import writer_lock
+
+    first = build_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    second = build_engine(f"sqlite:///{tmp_path / 'm.db'}")  # another engine, as another worker has
+    entered = threading.Event()
+
+    def write_second() -> None:
+        with writer_lock(second):
+            entered.set()
+
+    with writer_lock(first):
+        waiting = threading.Thread(target=write_second)
+        waiting.start()
+        assert not entered.wait(0.3)  # blocked while the first holds the lock
+    assert entered.wait(5)  # and let in as soon as it is released
+    waiting.join()
+    assert (tmp_path / "m.db.write-lock").exists()
+    first.dispose()
+    second.dispose()
+
+
+def test_postgresql_writers_need_no_file_lock(database_url: str) -> None:
+    from contextlib import nullcontext
+
+    from moderation.storage import writer_lock
+
+    database = build_engine(database_url)
+    lock = writer_lock(database)
+    assert isinstance(lock, nullcontext) == (database.dialect.name == "postgresql")
+    database.dispose()

@@ -19,6 +19,7 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -40,6 +41,7 @@ class GroupCommit[Job, Result]:
     """`write(job)` returns once `store(connection, job, scratch)` is committed; concurrent jobs share a commit.
 
     `scratch` is a dict that lives as long as one transaction (e.g. rows this transaction already wrote).
+    `lock` is held around each transaction (the storage's cross-process writer lock).
     """
 
     def __init__(
@@ -47,8 +49,10 @@ class GroupCommit[Job, Result]:
         database: Engine,
         store: Callable[[Connection, Job, dict[Any, Any]], Result],
         max_batch: int = 64,
+        lock: Callable[[], AbstractContextManager[Any]] = nullcontext,
     ) -> None:
         self.database = database
+        self.lock = lock
         self.store = store
         self.max_batch = max_batch
         self._queue: deque[_Pending[Job, Result]] = deque()
@@ -98,5 +102,5 @@ class GroupCommit[Job, Result]:
 
     def _transaction(self, jobs: list[Job]) -> list[Result]:
         scratch: dict[Any, Any] = {}
-        with self.database.begin() as connection:
+        with self.lock(), self.database.begin() as connection:
             return [self.store(connection, job, scratch) for job in jobs]

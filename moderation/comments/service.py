@@ -24,6 +24,7 @@ from moderation.engine import Decision as EngineDecision
 from moderation.engine.decision import MESSAGES_FA
 from moderation.policy import Policy
 from moderation.sites import SiteInfo
+from moderation.storage.migrate import writer_lock
 from moderation.storage.tables import Article, Comment, Decision, Event, OutboxMessage, ReviewItem, Revision
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ class CommentService:
         self._base_policy = base_policy or engine.policy
         self._policies: dict[tuple[int, str], Policy] = {}
         # One writer thread per process commits the decisions of all concurrent requests together.
-        self._writer = GroupCommit(self.database, self._write)
+        self._writer = GroupCommit(self.database, self._write, lock=lambda: writer_lock(self.database))
 
     # -- moderation ----------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """Persistence: tables, engine set-up, migrations."""
 
-from moderation.storage.migrate import build_engine, startup_lock, upgrade
+from moderation.storage.migrate import build_engine, startup_lock, upgrade, writer_lock
 
-__all__ = ["build_engine", "startup_lock", "upgrade"]
+__all__ = ["build_engine", "startup_lock", "upgrade", "writer_lock"]
