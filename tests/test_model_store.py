@@ -59,6 +59,25 @@ def test_fast_tfidf_equals_scikit_learn() -> None:
     assert cosine(a, a) == pytest.approx(1.0)
 
 
+def test_fast_tfidf_saves_its_vocabulary_as_one_array_and_loads_both_formats(tmp_path: Path) -> None:
+    import joblib
+
+    texts = ["کتابخانه مرکزی باز شد", "کتابخانه‌ها و کتاب‌ها", "خبر خوبی بود خبر"]
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True).fit(texts)
+    fast = FastTfidf(vectorizer)
+    state = fast.__getstate__()
+    assert "vocabulary" not in state and state["terms"].dtype.kind == "U"  # an array joblib writes as one buffer
+    joblib.dump(fast, tmp_path / "f.joblib")
+    loaded = joblib.load(tmp_path / "f.joblib")
+    older = FastTfidf.__new__(FastTfidf)  # the format saved before: a dict with numpy integers
+    older.__setstate__({**{k: v for k, v in state.items() if k != "terms"}, "vocabulary": vectorizer.vocabulary_})
+    for restored in (loaded, older):
+        assert restored._vocabulary == fast._vocabulary
+        assert all(type(column) is int for column in restored._vocabulary.values())
+        for text in texts:
+            np.testing.assert_array_equal(restored.vector(text)[1], fast.vector(text)[1])
+
+
 @pytest.fixture()
 def tmp_store(tmp_path: Path) -> ModelStore:
     source = ModelStore(SETTINGS.models_dir).resolve()
