@@ -93,6 +93,25 @@ def test_batch(client: TestClient, site: dict[str, str]) -> None:
     assert_error(client.post("/v1/moderate/batch", headers=site, json={"comments": too_many}), 422, "invalid_request")
 
 
+def test_moderation_answers_are_exactly_their_documented_models(client: TestClient, site: dict[str, str]) -> None:
+    """The moderation routes serialize without validating (for speed): the body must still be, key for key
+    and type for type, what the response model in the OpenAPI document describes."""
+    from moderation.api.schemas import BatchOut, ModerateOut
+
+    texts = ["نویسنده این خبر واقعا ا.ح.م.ق است", "گزارش خوبی بود", "kheili bad bood", "Buy now www.cheap.example"]
+    answers = [moderate(client, site, f"shape-{i}", t, article=ARTICLE) for i, t in enumerate(texts)]
+    answers.append(moderate(client, site, "shape-1", texts[1]))  # a replayed decision
+    batch = client.post(
+        "/v1/moderate/batch", headers=site, json={"comments": [{"comment_id": "shape-b", "text": "عالی", "article_id": "a1"}]}
+    )
+    for response, model in [*((a, ModerateOut) for a in answers), (batch, BatchOut)]:
+        assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+        body = response.json()
+        assert model.model_validate(body).model_dump(mode="json") == body
+    assert answers[-1].json()["replayed"] is True
+    assert answers[0].json()["decision"]["decided_at"].endswith("Z")
+
+
 def test_articles_are_registered_and_read_back(client: TestClient, site: dict[str, str]) -> None:
     assert_error(client.get("/v1/articles/lib-1", headers=site), 404, "not_found")
     put = client.put("/v1/articles/lib-1", headers=site, json=ARTICLE)
