@@ -117,6 +117,34 @@ def test_concurrent_writers_store_one_comment(store) -> None:  # type: ignore[no
         assert session.scalar(select(func.count()).select_from(Revision)) == 1
 
 
+def test_concurrent_edits_of_one_comment_each_get_their_own_revision(store) -> None:  # type: ignore[no-untyped-def]
+    sessions, service = store
+    with sessions.begin() as session:
+        site, _, _ = create_site(session, "news-r")
+    service.moderate(site, ModerationRequest("edited", "گزارش خوبی بود", "sport-1", ARTICLE))
+    edits = [ModerationRequest("edited", f"گزارش خوبی بود، ویرایش {n}", "sport-1", ARTICLE) for n in range(16)]
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda request: service.moderate(site, request), edits))
+    assert sorted(r.revision for r in results) == list(range(2, 18))  # none lost, none numbered twice
+    with sessions() as session:
+        comment = session.scalar(select(Comment).where(Comment.comment_id == "edited"))
+        assert comment is not None and comment.revision == 17
+        numbers = session.scalars(select(Revision.number).where(Revision.comment_pk == comment.id)).all()
+        assert sorted(numbers) == list(range(1, 18))
+
+
+def test_an_inline_article_is_stored_again_after_a_put_changed_it(store) -> None:  # type: ignore[no-untyped-def]
+    sessions, service = store
+    with sessions.begin() as session:
+        site, _, _ = create_site(session, "news-p")
+    service.moderate(site, ModerationRequest("p1", "گزارش خوبی بود", "sport-2", ARTICLE))
+    changed = ArticleText("عنوان تازه", "لید تازه", "")
+    service.put_article(site, "sport-2", changed)
+    assert service.get_article(site, "sport-2").title == "عنوان تازه"
+    service.moderate(site, ModerationRequest("p2", "گزارش خوبی بود", "sport-2", ARTICLE))
+    assert service.get_article(site, "sport-2").title == ARTICLE.title  # the latest text sent wins
+
+
 def test_moderator_decision_writes_the_outbox(store) -> None:  # type: ignore[no-untyped-def]
     sessions, service = store
     with sessions.begin() as session:

@@ -41,7 +41,8 @@ class GroupCommit[Job, Result]:
     """`write(job)` returns once `store(connection, job, scratch)` is committed; concurrent jobs share a commit.
 
     `scratch` is a dict that lives as long as one transaction (e.g. rows this transaction already wrote).
-    `lock` is held around each transaction (the storage's cross-process writer lock).
+    `lock` is held around each transaction (the storage's cross-process writer lock); `after_commit` is
+    given each committed transaction's scratch.
     """
 
     def __init__(
@@ -50,9 +51,11 @@ class GroupCommit[Job, Result]:
         store: Callable[[Connection, Job, dict[Any, Any]], Result],
         max_batch: int = 64,
         lock: Callable[[], AbstractContextManager[Any]] = nullcontext,
+        after_commit: Callable[[dict[Any, Any]], None] | None = None,
     ) -> None:
         self.database = database
         self.lock = lock
+        self.after_commit = after_commit
         self.store = store
         self.max_batch = max_batch
         self._queue: deque[_Pending[Job, Result]] = deque()
@@ -103,4 +106,7 @@ class GroupCommit[Job, Result]:
     def _transaction(self, jobs: list[Job]) -> list[Result]:
         scratch: dict[Any, Any] = {}
         with self.lock(), self.database.begin() as connection:
-            return [self.store(connection, job, scratch) for job in jobs]
+            results = [self.store(connection, job, scratch) for job in jobs]
+        if self.after_commit is not None:
+            self.after_commit(scratch)
+        return results

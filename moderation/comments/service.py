@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -62,12 +63,37 @@ class ModerationRequest:
 
 @dataclass(frozen=True, slots=True)
 class _Write:
-    """A decision waiting to be stored."""
+    """A decision waiting to be stored; `existing` is the comment as read before scoring (None: new)."""
 
     site: SiteInfo
     request: ModerationRequest
     text_hash: str
     decision: EngineDecision
+    existing: Any
+
+
+class _Raced(Exception):
+    """Another request stored a revision of this comment between our read and our write: read again."""
+
+
+class ArticleCache:
+    """The article texts this process knows are stored, for `seconds`: a comment that carries its article
+    inline (most do, every time) then skips reading the article back to compare. Another process's
+    change to an article is seen within `seconds`. Updated only after a commit."""
+
+    def __init__(self, seconds: float = 10.0) -> None:
+        self.seconds = seconds
+        self._entries: dict[tuple[int, str], tuple[float, ArticleText]] = {}
+
+    def is_stored(self, site_id: int, article_id: str, article: ArticleText) -> bool:
+        entry = self._entries.get((site_id, article_id))
+        return entry is not None and entry[1] == article and entry[0] > time.monotonic()
+
+    def remember(self, written: dict[tuple[int, str], ArticleText]) -> None:
+        if len(self._entries) > 10_000:
+            self._entries.clear()
+        expires = time.monotonic() + self.seconds
+        self._entries.update((key, (expires, article)) for key, article in written.items())
 
 
 @dataclass(frozen=True)
@@ -104,7 +130,10 @@ class CommentService:
         self._base_policy = base_policy or engine.policy
         self._policies: dict[tuple[int, str], Policy] = {}
         # One writer thread per process commits the decisions of all concurrent requests together.
-        self._writer = GroupCommit(self.database, self._write, lock=lambda: writer_lock(self.database))
+        self._articles = ArticleCache()
+        self._writer = GroupCommit(
+            self.database, self._write, lock=lambda: writer_lock(self.database), after_commit=self._articles.remember
+        )
 
     # -- moderation ----------------------------------------------------------
 
@@ -113,7 +142,7 @@ class CommentService:
         for attempt in range(3):
             try:
                 return self._moderate_once(site, request)
-            except IntegrityError:
+            except (IntegrityError, _Raced):
                 # Another request stored the same comment at the same moment: read what it stored.
                 if attempt == 2:
                     raise
@@ -140,17 +169,24 @@ class CommentService:
 
         decision = self.engine.moderate(CommentInput(request.text, article, parent_text), self._policy(site))
         # Stored (committed) before this returns; the commit is shared with concurrent requests.
-        return self._writer.write(_Write(site, request, text_hash, decision))
+        return self._writer.write(_Write(site, request, text_hash, decision, existing))
 
     def _write(self, session: Connection, job: _Write, articles: dict[Any, Any]) -> StoredDecision:
-        """Store one decision inside the writer's open transaction (`articles`: those this transaction wrote)."""
+        """Store one decision inside the writer's open transaction (`articles`: those this transaction wrote).
+
+        The comment is written as it was read before scoring, without reading it again: a new comment is
+        inserted (the unique key refuses a concurrent twin: IntegrityError, and `moderate` reads again), a
+        revision updates the comment only at the revision it read; if another request revised it in
+        between, it is read again here.
+        """
         site, request, text_hash, decision = job.site, job.request, job.text_hash, job.decision
         state = STATE_OF_VERDICT[decision.verdict]
         moment = now()
-        if request.article is not None and articles.get((site.id, request.article_id)) != request.article:
-            _upsert_article_row(session, site.id, request.article_id, request.article, moment)
-            articles[(site.id, request.article_id)] = request.article
-        comment = _comment_row(session, site.id, request.comment_id)
+        article, key = request.article, (site.id, request.article_id)
+        if article is not None and articles.get(key) != article and not self._articles.is_stored(*key, article):
+            _upsert_article_row(session, site.id, request.article_id, article, moment)
+            articles[key] = article
+        comment = job.existing
         if comment is None:
             comment_pk = session.execute(
                 _INSERT_COMMENT,
@@ -172,15 +208,23 @@ class CommentService:
             ).scalar_one()
             number, previous_state, kind = 1, None, "moderated"
         else:
-            latest = _latest_revision_row(session, comment.id)
-            if latest.text_sha256 == text_hash:
-                # A concurrent request stored this very text first: answer with its decision.
-                return _stored(session, request.comment_id, comment.state, latest, replayed=True)
-            comment_pk, number = comment.id, comment.revision + 1
-            previous_state, kind = comment.state, "revised"
-            session.execute(
-                _UPDATE_COMMENT, {"pk": comment_pk, "new_revision": number, "new_state": state, "moment": moment}
-            )
+            comment_pk, read, previous_state, kind = comment.id, comment.revision, comment.state, "revised"
+            for _ in range(5):
+                updated = session.execute(
+                    _UPDATE_COMMENT,
+                    dict(pk=comment_pk, read_revision=read, new_revision=read + 1, new_state=state, moment=moment),
+                )
+                if updated.rowcount == 1:
+                    break
+                # Revised by another request since our read: go on from what is stored now.
+                current = _comment_row(session, site.id, request.comment_id)
+                latest = _latest_revision_row(session, current.id)
+                if latest.text_sha256 == text_hash:  # that request stored this very text: answer with its decision
+                    return _stored(session, request.comment_id, current.state, latest, replayed=True)
+                read, previous_state = current.revision, current.state
+            else:
+                raise _Raced(request.comment_id)
+            number = read + 1
             session.execute(_SUPERSEDE_REVIEW_ITEMS, {"pk": comment_pk})
         revision_pk = session.execute(
             _INSERT_REVISION,
@@ -261,8 +305,9 @@ class CommentService:
 
     def put_article(self, site: SiteInfo, article_id: str, article: ArticleText) -> ArticleView:
         with self.sessions.begin() as session:
-            row = _upsert_article(session, site.id, article_id, article, now())
-            return _article_view(row)
+            view = _article_view(_upsert_article(session, site.id, article_id, article, now()))
+        self._articles.remember({(site.id, article_id): article})
+        return view
 
     def get_article(self, site: SiteInfo, article_id: str) -> ArticleView:
         with self.sessions() as session:
@@ -451,7 +496,7 @@ _INSERT_REVIEW_ITEM = insert(REVIEW_ITEMS)
 _INSERT_EVENT = insert(EVENTS)
 _UPDATE_COMMENT = (
     update(COMMENTS)
-    .where(COMMENTS.c.id == bindparam("pk"))
+    .where(COMMENTS.c.id == bindparam("pk"), COMMENTS.c.revision == bindparam("read_revision"))
     .values(
         revision=bindparam("new_revision"),
         state=bindparam("new_state"),
