@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import lzma
 from importlib.metadata import version
@@ -40,6 +41,12 @@ def test_shipped_verb_forms_are_hazms() -> None:
     header, _, body = lzma.decompress(spacing.VERB_FORMS.read_bytes()).decode("utf-8").partition("\n")
     assert header == f"hazm {version('hazm')}", "regenerate: python -m moderation.text.spacing"
     assert body.split("\n") == spacing.generate_verb_forms()
+
+
+def test_shipped_word_sets_are_hazms_word_list() -> None:
+    header, _, _ = gzip.decompress(spacing.WORD_SETS.read_bytes()).decode("utf-8").partition("\n")
+    assert header == f"hazm {version('hazm')}", "regenerate: python -m moderation.text.spacing"
+    assert spacing._word_sets() == spacing._read_words(spacing.WORDS_FILE)
 
 
 def test_lexicon_matches_hazms_word_list(reference: hazm.Normalizer) -> None:
