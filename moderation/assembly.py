@@ -14,8 +14,13 @@ from moderation.text import PersianNormalizer
 log = logging.getLogger(__name__)
 
 
-def build_engine(settings: Settings, normalizer: PersianNormalizer | None = None) -> ModerationEngine:
+def build_engine(
+    settings: Settings, normalizer: PersianNormalizer | None = None, warm_in_background: bool = False
+) -> ModerationEngine:
     """Normalizer, gate, lexicon and the served model, checked (sha256, normalizer version) on load.
+
+    `warm_in_background`: what a serving process wants (see `ModerationEngine.warm_up`); tools that
+    score a data set at once want every part loaded before they start timing.
 
     A model that fails those checks raises `ModelStoreError` (the service refuses to start: the wrong file
     is in place). A checked model that still does not load gives an engine without a model: every Persian
@@ -32,5 +37,5 @@ def build_engine(settings: Settings, normalizer: PersianNormalizer | None = None
         )
     else:
         engine = ModerationEngine(*common, bundle, stored.label, latency_budget_ms=settings.latency_budget_ms)
-    engine.warm_up()
+    engine.warm_up(background=warm_in_background)
     return engine

@@ -202,7 +202,8 @@ def test_rate_limit_answers_429_with_retry_after(tmp_path: Path, engine: Moderat
 def test_health_readiness_and_metrics(client: TestClient, site: dict[str, str]) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz").json()
-    assert ready["status"] == "ready" and ready["checks"] == {"model": "ok", "database": "ok"}
+    assert ready["status"] == "ready"
+    assert ready["checks"] == {"model": "ok", "language_detector": "ok", "database": "ok"}
     moderate(client, site, "m1", "نویسنده این خبر احمق است", article=ARTICLE)
     moderate(client, site, "m2", "کسی میدونه یارانه کی میاد؟", article=ARTICLE)
     metrics = client.get("/metrics").text

@@ -56,6 +56,7 @@ class SlowGate:
     def __init__(self, real: LanguageGate, clock: FakeClock, milliseconds: float) -> None:
         self.real, self.clock, self.milliseconds = real, clock, milliseconds
         self.version = real.version
+        self.langdetect_loaded = real.langdetect_loaded
 
     def detect(self, text: str) -> LanguageResult:
         self.clock.advance(self.milliseconds)

@@ -154,3 +154,23 @@ def test_any_text_gets_a_decision(engine: ModerationEngine, text: str) -> None:
     for reason in decision.reasons:
         for span in reason.spans:
             assert 0 <= span.start <= span.end <= len(text)
+
+
+def test_a_service_warm_up_answers_before_langdetect_and_then_exactly_as_a_full_one(engine: ModerationEngine) -> None:
+    """The service warms langdetect's profiles in a thread (0.6 s of its start-up); a comment that needs
+    them in that window waits for them and gets the decision a fully warmed engine gives."""
+    from moderation.language import LanguageGate
+
+    assert engine.gate.langdetect_loaded  # the session's engine is warmed in full, as tools build it
+    fresh = ModerationEngine(
+        engine.normalizer, LanguageGate(), engine.lexicon, engine.model, engine.model_version, latency_budget_ms=None
+    )
+    assert not fresh.gate.langdetect_loaded
+    fresh.warm_up(background=True)
+    methods = []
+    for text in ["This library is great, thanks for the report", "هذا القرار خاطئ تماما ولا يخدم الناس"]:
+        got, expected = decide(fresh, text), decide(engine, text)  # asked while the thread may still load
+        assert (got.verdict, got.language, codes(got)) == (expected.verdict, expected.language, codes(expected))
+        methods.append(got.language.method)
+    assert "langdetect" in methods
+    assert fresh.gate.langdetect_loaded

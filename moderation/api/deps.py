@@ -67,10 +67,9 @@ class Runtime:
 
         self.settings = settings
         self.metrics = Metrics()
-        salt = settings.resolved_hash_salt()  # a wrong setting is refused before any database is touched
-        url = settings.resolved_database_url()
         # Settings first: a wrong salt is reported as such, before the database is touched.
         salt = settings.resolved_hash_salt()
+        url = settings.resolved_database_url()
         if url.startswith("sqlite") and not settings.database_url:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.database = build_engine(url)
@@ -79,7 +78,9 @@ class Runtime:
             with startup_lock(url):  # several workers start at once
                 upgrade(self.database)
         self.sessions = sessionmaker(self.database, expire_on_commit=False)
-        self.engine = (engine_factory or build_moderation_engine)(settings)
+        self.engine = (
+            engine_factory(settings) if engine_factory else build_moderation_engine(settings, warm_in_background=True)
+        )
         self.service = CommentService(self.sessions, self.engine, salt)
         self.site_cache = SiteCache(seconds=settings.site_cache_seconds)
         self.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)

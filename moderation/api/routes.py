@@ -183,7 +183,11 @@ def readyz(runtime: RuntimeDep) -> Response:
     """
     engine = runtime.engine
     model_ok = engine.model is not None
-    checks: dict[str, str] = {"model": "ok" if model_ok else f"not loaded: {engine.model_error or 'none'}"}
+    checks: dict[str, str] = {
+        "model": "ok" if model_ok else f"not loaded: {engine.model_error or 'none'}",
+        # Loads in the background for a second after start; a comment that needs it meanwhile waits.
+        "language_detector": "ok" if engine.gate.langdetect_loaded else "loading",
+    }
     try:
         with runtime.database.connect() as connection:
             connection.execute(text("SELECT 1"))

@@ -8,6 +8,7 @@ HTTP or storage.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 
@@ -33,6 +34,9 @@ from moderation.text import PersianNormalizer
 log = logging.getLogger(__name__)
 
 _SEVERE_CATEGORIES = ("profanity", "sexual", "slur")
+
+
+_WARM_UP_ARTICLE = ArticleText("کتابخانه مرکزی شهر بازگشایی شد", "کتابخانه با چهل هزار جلد کتاب افتتاح شد.")
 
 
 class ModerationEngine:
@@ -179,13 +183,25 @@ class ModerationEngine:
             return "model", f"model used up the latency budget ({spent:.1f} ms of {budget:g} ms); scores not used"
         return None
 
-    def warm_up(self) -> None:
+    def warm_up(self, background: bool = False) -> None:
         """Run every stage once (word lists, language models and caches load lazily: the first comment
-        would otherwise take seconds and use up its latency budget)."""
-        self.gate.warm_up()
-        article = ArticleText("کتابخانه مرکزی شهر بازگشایی شد", "کتابخانه با چهل هزار جلد کتاب افتتاح شد.")
-        for text in ("گزارش خوبی بود، ممنون", "kheili khoob bood", "A comment in English", "تعليق باللغة العربية"):
-            self.moderate(CommentInput(text, article, parent_text="سلام"))
+        would otherwise take seconds and use up its latency budget).
+
+        `background`: langdetect's profiles (0.6 s, asked only when the script check is unsure) load in a
+        thread after this returns, so that a starting service answers sooner; a comment that needs them
+        meanwhile waits for them.
+        """
+        self.gate.warm_up(langdetect=False)
+        self.moderate(CommentInput("گزارش خوبی بود، ممنون", _WARM_UP_ARTICLE, parent_text="سلام"))
+        if background:
+            threading.Thread(target=self._warm_up_langdetect, name="warm-up-langdetect", daemon=True).start()
+        else:
+            self._warm_up_langdetect()
+
+    def _warm_up_langdetect(self) -> None:
+        self.gate.warm_up(langdetect=True)
+        for text in ("kheili khoob bood", "A comment in English", "تعليق باللغة العربية"):
+            self.moderate(CommentInput(text, _WARM_UP_ARTICLE, parent_text="سلام"))
 
     def moderate_batch(self, comments: Iterable[CommentInput], policy: Policy | None = None) -> list[Decision]:
         return [self.moderate(comment, policy) for comment in comments]

@@ -83,11 +83,16 @@ class LanguageGate:
         factory.set_seed(0)  # deterministic answers
         return factory
 
-    def warm_up(self) -> None:
-        """Load the word list and langdetect's profiles now (both load lazily, taking seconds)."""
+    def warm_up(self, langdetect: bool = True) -> None:
+        """Load the word list and (with `langdetect`) langdetect's profiles now: both load lazily."""
         _ = self.vocabulary
-        if self._use_langdetect:
-            _ = self._langdetect
+        if langdetect and self._use_langdetect:
+            with self._lock:  # the lock `_ask_langdetect` holds: a comment asking meanwhile waits for the load
+                _ = self._langdetect
+
+    @property
+    def langdetect_loaded(self) -> bool:
+        return not self._use_langdetect or "_langdetect" in self.__dict__  # (a cached_property, once built)
 
     def detect(self, text: str) -> LanguageResult:
         """Language of `text` (cleaned of invisible characters, links and handles blanked)."""
