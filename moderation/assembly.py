@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from moderation.engine import ModerationEngine
 from moderation.language import LanguageGate
@@ -15,7 +16,10 @@ log = logging.getLogger(__name__)
 
 
 def build_engine(
-    settings: Settings, normalizer: PersianNormalizer | None = None, warm_in_background: bool = False
+    settings: Settings,
+    normalizer: PersianNormalizer | None = None,
+    warm_in_background: bool = False,
+    when_warm: Callable[[], None] | None = None,
 ) -> ModerationEngine:
     """Normalizer, gate, lexicon and the served model, checked (sha256, normalizer version) on load.
 
@@ -37,5 +41,5 @@ def build_engine(
         )
     else:
         engine = ModerationEngine(*common, bundle, stored.label, latency_budget_ms=settings.latency_budget_ms)
-    engine.warm_up(background=warm_in_background)
+    engine.warm_up(background=warm_in_background, when_warm=when_warm)
     return engine

@@ -183,25 +183,29 @@ class ModerationEngine:
             return "model", f"model used up the latency budget ({spent:.1f} ms of {budget:g} ms); scores not used"
         return None
 
-    def warm_up(self, background: bool = False) -> None:
+    def warm_up(self, background: bool = False, when_warm: Callable[[], None] | None = None) -> None:
         """Run every stage once (word lists, language models and caches load lazily: the first comment
         would otherwise take seconds and use up its latency budget).
 
         `background`: langdetect's profiles (0.6 s, asked only when the script check is unsure) load in a
         thread after this returns, so that a starting service answers sooner; a comment that needs them
-        meanwhile waits for them.
+        meanwhile waits for them. `when_warm` is called once everything is loaded.
         """
         self.gate.warm_up(langdetect=False)
         self.moderate(CommentInput("گزارش خوبی بود، ممنون", _WARM_UP_ARTICLE, parent_text="سلام"))
         if background:
-            threading.Thread(target=self._warm_up_langdetect, name="warm-up-langdetect", daemon=True).start()
+            threading.Thread(
+                target=self._warm_up_langdetect, args=(when_warm,), name="warm-up-langdetect", daemon=True
+            ).start()
         else:
-            self._warm_up_langdetect()
+            self._warm_up_langdetect(when_warm)
 
-    def _warm_up_langdetect(self) -> None:
+    def _warm_up_langdetect(self, when_warm: Callable[[], None] | None) -> None:
         self.gate.warm_up(langdetect=True)
         for text in ("kheili khoob bood", "A comment in English", "تعليق باللغة العربية"):
             self.moderate(CommentInput(text, _WARM_UP_ARTICLE, parent_text="سلام"))
+        if when_warm is not None:
+            when_warm()
 
     def moderate_batch(self, comments: Iterable[CommentInput], policy: Policy | None = None) -> list[Decision]:
         return [self.moderate(comment, policy) for comment in comments]
