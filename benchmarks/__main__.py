@@ -85,6 +85,8 @@ def rows(report: dict[str, Any]) -> list[tuple[str, str]]:
                     f"{figures[f'rate_{rate}_p50_ms']:g} / {figures[f'rate_{rate}_p99_ms']:g}",
                 )
             )
+        cpu = f"{figures['cpu_ms_per_request']:g}"
+        out.append((f"HTTP {label}: server CPU ms per request at {h['rates'][0]} req/s", cpu))
         if name != "bare_fastapi":
             out.append((f"HTTP {label}: start-up to /healthz, s", f"{figures['startup_s']:g}"))
             out.append((f"HTTP {label}: RSS per worker after the load, MB", f"{figures['rss_mb_per_worker']:g}"))

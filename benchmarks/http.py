@@ -1,6 +1,6 @@
 """HTTP benchmark: real uvicorn processes, load from a second process on 127.0.0.1.
 
-Run: .venv/bin/python -m benchmarks.http
+Run: .venv/bin/python -m benchmarks.http (`make bench` runs it with the rest)
 Throughput and p50/p99 at fixed request rates and closed-loop maximum, for the
 service on SQLite and on PostgreSQL, and for a bare FastAPI endpoint returning a
 constant (the framework's floor on this machine), in the same run.
@@ -67,7 +67,7 @@ def uvicorn(app: str, env: dict[str, str], workers: int = 1):  # type: ignore[no
             if httpx.get(f"{url}/healthz" if app == "service:app" else f"{url}/docs", timeout=1).status_code == 200:
                 break
         except httpx.HTTPError:
-            time.sleep(0.2)
+            time.sleep(0.05)  # the start-up figure is this precise
     startup = time.perf_counter() - started
     try:
         yield url, startup, process
@@ -109,82 +109,6 @@ def site_key(env: dict[str, str]) -> str:
     return next(line.split(": ")[-1] for line in result.stdout.splitlines() if "api key" in line)
 
 
-def series(url: str, key: str, tag: str) -> dict[str, Any]:
-    rows = {f"rate_{r}": load(url, key, r, 32, f"{tag}-{r}-{uuid.uuid4().hex[:6]}") for r in RATES}
-    rows["closed_loop_max"] = load(url, key, 0, 16, f"{tag}-max-{uuid.uuid4().hex[:6]}")
-    return rows
-
-
-def rss_mb(pid: int) -> float:
-    total = 0
-    for child in [
-        pid,
-        *[int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()],
-    ]:
-        try:
-            for line in Path(f"/proc/{child}/status").read_text().splitlines():
-                if line.startswith("VmRSS"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return round(total / 1024, 1)
-
-
-def main() -> dict[str, Any]:
-    report: dict[str, Any] = {"seconds_per_rate": SECONDS}
-    with tempfile.TemporaryDirectory() as folder:
-        with uvicorn("benchmarks.bare_app:app", {}) as (url, _, _p):
-            report["bare_fastapi"] = series(url, "x", "bare")
-        env = {
-            "MODERATION_DATA_DIR": folder,
-            "MODERATION_CREATE_DEMO_SITE": "false",
-            "MODERATION_RATE_LIMIT_PER_MINUTE": "1000000",
-            "MODERATION_RATE_LIMIT_BURST": "100000",
-        }
-        key = site_key(env)
-        with uvicorn("service:app", env) as (url, startup, process):
-            report["sqlite"] = {
-                "startup_s": round(startup, 2),
-                **series(url, key, "sqlite"),
-                "rss_mb": rss_mb(process.pid),
-            }
-    try:
-        from sqlalchemy import create_engine, text
-
-        admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-        name = f"moderation_bench_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url_pg = admin.url.set(database=name).render_as_string(hide_password=False)
-        env = {
-            "MODERATION_DATABASE_URL": url_pg,
-            "MODERATION_HASH_SALT": "benchmark-salt-0123456789",
-            "MODERATION_CREATE_DEMO_SITE": "false",
-            "MODERATION_RATE_LIMIT_PER_MINUTE": "1000000",
-            "MODERATION_RATE_LIMIT_BURST": "100000",
-        }
-        key = site_key(env)
-        with uvicorn("service:app", env) as (url, startup, process):
-            report["postgresql"] = {
-                "startup_s": round(startup, 2),
-                **series(url, key, "pg"),
-                "rss_mb": rss_mb(process.pid),
-            }
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    except Exception as error:  # report, do not hide, a missing PostgreSQL
-        report["postgresql"] = {"skipped": f"{type(error).__name__}: {error}"[:300]}
-    for backend in ("sqlite", "postgresql"):
-        if "closed_loop_max" in report.get(backend, {}):
-            report[backend]["max_vs_bare_ratio"] = round(
-                report[backend]["closed_loop_max"]["throughput_rps"]
-                / report["bare_fastapi"]["closed_loop_max"]["throughput_rps"],
-                3,
-            )
-    print(json.dumps(report, indent=1))
-    return report
-
-
 def _median(values: list[float]) -> float:
     values = sorted(v for v in values if v == v)  # NaN (no sample) left out
     return round(statistics.median(values), 2) if values else float("nan")
@@ -195,6 +119,19 @@ def _rss_per_worker(pid: int, workers: int) -> float:
     found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
     processes = [int(p) for p in found] if workers > 1 and found else [pid]
     return max(_own_rss(p) for p in processes)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a server: the process and its workers."""
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    total = 0
+    for process in [pid, *(int(p) for p in found)]:
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _own_rss(pid: int) -> float:
@@ -220,7 +157,10 @@ def run_config(app: str, env: dict[str, str], workers: int, key: str | None, tag
             api_key = key or "x"
             load(url, api_key, 50, 8, f"{tag}-warm-{run}-{uuid.uuid4().hex[:6]}")  # first requests warm caches
             for rate in RATES:
+                cpu_before = _cpu_seconds(process.pid)
                 row = load(url, api_key, rate, 64, f"{tag}-{rate}-{uuid.uuid4().hex[:6]}")
+                if rate == RATES[0] and row["completed"]:  # below saturation: the server's own cost per request
+                    add("cpu_ms_per_request", (_cpu_seconds(process.pid) - cpu_before) * 1000 / row["completed"])
                 add(f"rate_{rate}_throughput_rps", row["throughput_rps"])
                 add(f"rate_{rate}_p50_ms", row["p50_ms"])
                 add(f"rate_{rate}_p99_ms", row["p99_ms"])
@@ -279,7 +219,4 @@ def suite() -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    if "--suite" in sys.argv:
-        print(json.dumps(suite(), indent=1))
-    else:
-        main()
+    print(json.dumps(suite(), indent=1))
