@@ -199,12 +199,14 @@ def test_writers_of_one_sqlite_file_take_turns_through_the_writer_lock(tmp_path)
         with writer_lock(second):
             entered.set()
 
-    with writer_lock(first):
-        waiting = threading.Thread(target=write_second)
-        waiting.start()
-        assert not entered.wait(0.3)  # blocked while the first holds the lock
-    assert entered.wait(5)  # and let in as soon as it is released
-    waiting.join()
+    for holder in (first, second):  # another engine (another worker), or a thread sharing the engine
+        entered.clear()
+        with writer_lock(holder):
+            waiting = threading.Thread(target=write_second)
+            waiting.start()
+            assert not entered.wait(0.3)  # blocked while the holder holds the lock
+        assert entered.wait(5)  # and let in as soon as it is released
+        waiting.join()
     assert (tmp_path / "m.db.write-lock").exists()
     first.dispose()
     second.dispose()

@@ -144,5 +144,6 @@ class RequestMetrics:
             runtime = getattr(scope["app"].state, "runtime", None)
             if runtime is not None:
                 route = getattr(scope.get("route"), "path", "unmatched")
-                runtime.metrics.requests.labels(route, str(status)).inc()
-                runtime.metrics.latency.labels(route).observe(time.perf_counter() - started)
+                metrics = runtime.metrics
+                metrics.child(metrics.requests, route, str(status)).inc()
+                metrics.child(metrics.latency, route).observe(time.perf_counter() - started)

@@ -72,14 +72,15 @@ def record(runtime: Runtime, site: SiteInfo, stored: StoredDecision) -> None:
     if stored.replayed:
         return
     decision = stored.decision
-    runtime.metrics.verdicts.labels(site.name, decision["verdict"]).inc()
+    metrics = runtime.metrics
+    metrics.child(metrics.verdicts, site.name, decision["verdict"]).inc()
     runtime.metrics.engine_latency.observe(decision["elapsed_ms"] / 1000)
     for stage, milliseconds in decision.get("stage_ms", {}).items():
-        runtime.metrics.stage_latency.labels(stage).observe(milliseconds / 1000)
+        metrics.child(metrics.stage_latency, stage).observe(milliseconds / 1000)
     for reason in decision["reasons"]:
-        runtime.metrics.reasons.labels(site.name, reason["code"]).inc()
+        metrics.child(metrics.reasons, site.name, reason["code"]).inc()
     for stage in decision["degraded"]:
-        runtime.metrics.degraded_decisions.labels(stage).inc()
+        metrics.child(metrics.degraded_decisions, stage).inc()
 
 
 def json_response(content: dict[str, Any]) -> Response:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import tempfile
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 
@@ -90,20 +92,51 @@ def current_revision(engine: Engine) -> str | None:
 
 
 @contextmanager
-def _file_lock(path: Path, required: bool = True) -> Iterator[None]:
-    try:
-        handle = path.open("a")
-    except OSError:
-        if required:
-            raise
-        yield  # e.g. a read-only folder: the write itself then fails with the database's own clear error
-        return
-    with handle:
+def _file_lock(path: Path) -> Iterator[None]:
+    with path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)  # blocks in the kernel (the GIL released) until the holder is done
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class _FileWriterLock:
+    """A file lock kept open for an engine's life (opening the file per transaction cost more than the
+    lock), plus a thread lock: flock excludes other open files, not threads sharing this one."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._threads = threading.Lock()
+        self._handle: IO[str] | None = None
+        self._locked = False
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        try:
+            if self._handle is None:
+                self._handle = self.path.open("a")
+            fcntl.flock(self._handle, fcntl.LOCK_EX)
+            self._locked = True
+        except OSError:  # e.g. a read-only folder: the write itself then fails with the database's clear error
+            self._locked = False
+
+    def __exit__(self, *_exc: object) -> None:
+        try:
+            if self._locked and self._handle is not None:
+                fcntl.flock(self._handle, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+    def close(self) -> None:
+        with self._threads:
+            if self._handle is not None:
+                self._handle.close()
+                self._handle = None
+
+
+_writer_locks: weakref.WeakKeyDictionary[Engine, _FileWriterLock] = weakref.WeakKeyDictionary()
+_writer_locks_guard = threading.Lock()
 
 
 def writer_lock(engine: Engine) -> AbstractContextManager[None]:
@@ -118,7 +151,12 @@ def writer_lock(engine: Engine) -> AbstractContextManager[None]:
         return nullcontext()
     if database.startswith("file:"):  # a URI filename (`?mode=ro&uri=true`)
         database = database[len("file:") :].split("?")[0]
-    return _file_lock(Path(f"{database}.write-lock"), required=False)
+    with _writer_locks_guard:
+        lock = _writer_locks.get(engine)
+        if lock is None:
+            lock = _writer_locks[engine] = _FileWriterLock(Path(f"{database}.write-lock"))
+            weakref.finalize(engine, lock.close)  # the file closes with the engine
+    return lock
 
 
 @contextmanager
