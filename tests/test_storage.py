@@ -221,3 +221,42 @@ def test_postgresql_writers_need_no_file_lock(database_url: str) -> None:
     lock = writer_lock(database)
     assert isinstance(lock, nullcontext) == (database.dialect.name == "postgresql")
     database.dispose()
+
+
+def test_the_wal_is_checkpointed_by_its_own_thread_not_by_commits(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from moderation.storage import WalCheckpointer
+    from moderation.storage.checkpoint import SAFETY_NET_PAGES
+
+    database = build_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    upgrade(database)
+    with database.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == SAFETY_NET_PAGES
+    with database.begin() as connection:  # ~2,000 pages: past SQLite's default threshold of 1,000
+        connection.exec_driver_sql("CREATE TABLE filler (x TEXT)")
+        for _ in range(2000):
+            connection.exec_driver_sql("INSERT INTO filler VALUES (?)", ("x" * 3000,))
+    file = tmp_path / "m.db"
+    assert file.stat().st_size < 1_000_000  # the commit did not checkpoint: the rows are only in the WAL
+    checkpointer = WalCheckpointer(database, interval=0.05)
+    checkpointer.start()
+    deadline = time.monotonic() + 10
+    while checkpointer.checkpoints == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    checkpointer.stop()
+    busy, pages, done = checkpointer.checkpoint()
+    assert checkpointer.checkpoints >= 2 and busy == 0 and pages == done > 2000
+    assert file.stat().st_size > 6_000_000  # now they are in the database file
+    database.dispose()
+
+
+def test_postgresql_has_no_checkpointer_thread(database_url: str) -> None:
+    from moderation.storage import WalCheckpointer
+
+    database = build_engine(database_url)
+    checkpointer = WalCheckpointer(database)
+    checkpointer.start()
+    assert (checkpointer._thread is None) == (database.dialect.name == "postgresql")
+    checkpointer.stop()
+    database.dispose()

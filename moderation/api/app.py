@@ -44,11 +44,13 @@ def create_app(settings: Settings | None = None, engine_factory: Callable[[Setti
         if settings.create_demo_site:
             runtime.ensure_demo_site()
         runtime.dispatcher.start(settings.webhook_interval_seconds)
+        runtime.checkpointer.start()
         app.state.runtime = runtime
         try:
             yield
         finally:
             runtime.dispatcher.stop()
+            runtime.checkpointer.stop()
             runtime.database.dispose()
 
     app = FastAPI(

@@ -22,7 +22,7 @@ from moderation.review import ReviewService, SqlReviewRepository
 from moderation.settings import Settings
 from moderation.sites import SiteInfo, authenticate, create_site
 from moderation.sites.registry import hash_key
-from moderation.storage import build_engine, startup_lock, upgrade
+from moderation.storage import WalCheckpointer, build_engine, startup_lock, upgrade
 from moderation.storage.tables import Site
 from moderation.webhooks import WebhookDispatcher
 
@@ -100,6 +100,7 @@ class Runtime:
             SqlReviewRepository(self.sessions), lease=timedelta(minutes=settings.review_lease_minutes)
         )
         self.dispatcher = WebhookDispatcher(self.sessions, settings.webhook_timeout_seconds)
+        self.checkpointer = WalCheckpointer(self.database)
         versions = self.engine.versions
         self.metrics.model.labels(versions["model"], versions["normalizer"], versions["lexicon"]).set(1)
         self.metrics.degraded.set(0 if self.engine.model is not None else 1)

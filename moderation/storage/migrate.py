@@ -14,6 +14,8 @@ from typing import IO, TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 
+from moderation.storage.checkpoint import SAFETY_NET_PAGES
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -48,6 +50,8 @@ def build_engine(url: str) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # Checkpoints are the WalCheckpointer's (storage/checkpoint.py); this is only its safety net.
+            cursor.execute(f"PRAGMA wal_autocheckpoint={SAFETY_NET_PAGES}")
             cursor.close()
 
         return engine
