@@ -27,6 +27,7 @@ import logging
 import lzma
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -93,14 +94,22 @@ def _read_words(path: Path) -> tuple[frozenset[str], frozenset[str], frozenset[s
     return frozenset(last_frequency), joinable, frozenset(frequent)
 
 
-def _word_sets() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+def _shipped(path: Path, decompress: Callable[[bytes], bytes]) -> str | None:
+    """The text of a file derived from hazm and shipped, or None if it was derived from another hazm version."""
     installed = f"hazm {version('hazm')}"
     try:
-        header, _, body = gzip.decompress(WORD_SETS.read_bytes()).decode("utf-8").partition("\n")
+        header, _, body = decompress(path.read_bytes()).decode("utf-8").partition("\n")
     except OSError:
         header, body = "", ""
     if header != installed:
-        log.warning("word sets were derived from %r, not %r: reading hazm's word list now", header, installed)
+        log.warning("%s was derived from %r, not %r: deriving it now", path.name, header, installed)
+        return None
+    return body
+
+
+def _word_sets() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    body = _shipped(WORD_SETS, gzip.decompress)
+    if body is None:
         return _read_words(WORDS_FILE)
     words, joinable, frequent = (frozenset(section.split("\n")) for section in body.split(_SECTION))
     return words, joinable, frequent
@@ -122,15 +131,8 @@ def generate_verb_forms() -> list[str]:
 
 
 def _verb_forms() -> frozenset[str]:
-    installed = f"hazm {version('hazm')}"
-    try:
-        header, _, body = lzma.decompress(VERB_FORMS.read_bytes()).decode("utf-8").partition("\n")
-    except OSError:
-        header, body = "", ""
-    if header != installed:
-        log.warning("verb forms were generated for %r, not %r: generating them now", header, installed)
-        return frozenset(generate_verb_forms())
-    return frozenset(body.split("\n"))
+    body = _shipped(VERB_FORMS, lzma.decompress)
+    return frozenset(generate_verb_forms() if body is None else body.split("\n"))
 
 
 def write_verb_forms(path: Path = VERB_FORMS) -> None:
