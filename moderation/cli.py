@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,6 +24,15 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of te
 
 class CliError(Exception):
     """An error the user can fix; printed as one line."""
+
+
+@contextmanager
+def _reported(*errors: type[Exception]) -> Iterator[None]:
+    """These errors are the user's to fix (an unknown name, a bad value…): one line, no traceback."""
+    try:
+        yield
+    except errors as error:
+        raise CliError(str(error)) from None
 
 
 def _text_argument(text: str) -> str:
@@ -108,10 +119,8 @@ def data_check(data: DataDir = None, as_json: JsonFlag = False) -> None:
     from moderation.text import PersianNormalizer
 
     settings = _settings(data)
-    try:
+    with _reported(CorpusError):
         report = check_corpus(load_corpus(settings.training_data_dir), PersianNormalizer())
-    except CorpusError as error:
-        raise CliError(str(error)) from None
     payload = {
         "articles": report.articles,
         "comments": report.comments,
@@ -290,10 +299,8 @@ def rollback(
     from moderation.model.workflow import WorkflowError
     from moderation.model.workflow import rollback as do_rollback
 
-    try:
+    with _reported(WorkflowError):
         version = do_rollback(ModelStore(_settings(models=models).models_dir), name, reason)
-    except WorkflowError as error:
-        raise CliError(str(error)) from None
     typer.echo(f"production is now {version}")
 
 
@@ -319,10 +326,8 @@ def check(
         except (OSError, json.JSONDecodeError, AttributeError) as error:
             raise CliError(f"{article}: not a readable article JSON ({error})") from None
     settings = _settings(models=models).model_copy(update={"model_name": name, "model_ref": version})
-    try:
+    with _reported(ModelStoreError):
         engine = build_engine(settings)
-    except ModelStoreError as error:
-        raise CliError(str(error)) from None
     decision = engine.moderate(CommentInput(_text_argument(text), article_text, parent))
     typer.echo(json.dumps(decision.to_dict(), ensure_ascii=False, indent=2))
 
@@ -367,11 +372,8 @@ def sites_add(
     """Create a site; prints its API key and webhook secret once (only hashes are kept of the key)."""
     from moderation.sites import SiteError, create_site
 
-    try:
-        with _sessions().begin() as session:
-            site, key, secret = create_site(session, name, webhook_url)
-    except SiteError as error:
-        raise CliError(str(error)) from None
+    with _reported(SiteError), _sessions().begin() as session:
+        site, key, secret = create_site(session, name, webhook_url)
     typer.echo(f"site: {site.name}\napi key (shown once): {key}\nwebhook secret: {secret}")
 
 
@@ -395,11 +397,8 @@ def sites_rotate_key(name: Annotated[str, typer.Argument(help="The site.")]) -> 
     """Issue a new API key; the old one stops working at once."""
     from moderation.sites import SiteError, rotate_key
 
-    try:
-        with _sessions().begin() as session:
-            key = rotate_key(session, name)
-    except SiteError as error:
-        raise CliError(str(error)) from None
+    with _reported(SiteError), _sessions().begin() as session:
+        key = rotate_key(session, name)
     typer.echo(f"new api key (shown once): {key}")
 
 
@@ -415,11 +414,8 @@ def sites_set_policy(
         overrides = json.loads(policy_file.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as error:
         raise CliError(f"{policy_file}: not a readable JSON file ({error})") from None
-    try:
-        with _sessions().begin() as session:
-            site = set_policy(session, name, overrides)
-    except SiteError as error:
-        raise CliError(str(error)) from None
+    with _reported(SiteError), _sessions().begin() as session:
+        site = set_policy(session, name, overrides)
     typer.echo(f"policy of {site.name} set: {json.dumps(site.policy, ensure_ascii=False)}")
 
 
@@ -445,10 +441,8 @@ def users_add(
     """Create an account; the password is asked for (or read from stdin) and kept only as an argon2 hash."""
     from moderation.people import UserError, create_user
 
-    try:
+    with _reported(UserError):
         person = create_user(_sessions(), username, _password(password_stdin), role, site or [])
-    except UserError as error:
-        raise CliError(str(error)) from None
     typer.echo(f"user {person.username} ({person.role}) created")
 
 
@@ -475,10 +469,8 @@ def users_set_role(
     """Change an account's role (and, with --site, its sites)."""
     from moderation.people import UserError, set_role
 
-    try:
+    with _reported(UserError):
         person = set_role(_sessions(), username, role, site)
-    except UserError as error:
-        raise CliError(str(error)) from None
     typer.echo(f"user {person.username} is now {person.role}, sites={list(person.site_ids)}")
 
 
@@ -490,10 +482,8 @@ def users_disable(
     """Disable an account and end its sessions at once (or enable it again)."""
     from moderation.people import UserError, set_disabled
 
-    try:
+    with _reported(UserError):
         person = set_disabled(_sessions(), username, not enable)
-    except UserError as error:
-        raise CliError(str(error)) from None
     typer.echo(f"user {person.username} {'disabled' if person.disabled else 'enabled'}")
 
 
@@ -505,10 +495,8 @@ def users_set_password(
     """Set a new password."""
     from moderation.people import UserError, set_password
 
-    try:
+    with _reported(UserError):
         set_password(_sessions(), username, _password(password_stdin))
-    except UserError as error:
-        raise CliError(str(error)) from None
     typer.echo(f"password of {username} changed")
 
 
@@ -533,14 +521,11 @@ def sites_link_coral(
     from moderation.integrations import coral
     from moderation.sites import SiteError
 
-    try:
-        with _sessions().begin() as session:
-            info, created = coral.link(session, tenant_id, coral_site_id, site, secret)
-            if drop_previous:
-                coral.drop_previous_secret(session, tenant_id, coral_site_id)
-                info = coral.find_link(session, tenant_id, coral_site_id) or info
-    except SiteError as error:
-        raise CliError(str(error)) from None
+    with _reported(SiteError), _sessions().begin() as session:
+        info, created = coral.link(session, tenant_id, coral_site_id, site, secret)
+        if drop_previous:
+            coral.drop_previous_secret(session, tenant_id, coral_site_id)
+            info = coral.find_link(session, tenant_id, coral_site_id) or info
     verb = "linked" if created else "updated"
     typer.echo(
         f"{verb}: Coral tenant {info.tenant_id} site {info.coral_site_id} → {info.site.name}; "
@@ -605,11 +590,8 @@ def _require_site(sessions: Any, name: str) -> Any:
     from moderation.sites import SiteError, SiteInfo
     from moderation.sites.registry import get_site
 
-    with sessions() as session:
-        try:
-            return SiteInfo.of(get_site(session, name))
-        except SiteError as error:
-            raise CliError(str(error)) from None
+    with sessions() as session, _reported(SiteError):
+        return SiteInfo.of(get_site(session, name))
 
 
 @app.command()
@@ -645,10 +627,8 @@ def calibrate(
         raise CliError("--target-precision and --target-recall are between 0.5 and 1")
     if min_items < 1:
         raise CliError("--min-items is at least 1")
-    try:
+    with _reported(ModelStoreError):
         stored = ModelStore(_settings(models=models).models_dir).resolve(name, version)
-    except ModelStoreError as error:
-        raise CliError(str(error)) from None
     moment = _since(since)
     try:
         sessions = _sessions()
@@ -678,11 +658,8 @@ def calibrate(
     if not yes and (not sys.stdin.isatty() or not typer.confirm(f"apply these thresholds to {site}?", default=False)):
         typer.echo("not applied (pass --yes to apply)", err=True)
         return
-    try:
-        with sessions.begin() as session:
-            applied = set_policy(session, site, overrides)
-    except SiteError as error:
-        raise CliError(str(error)) from None
+    with _reported(SiteError), sessions.begin() as session:
+        applied = set_policy(session, site, overrides)
     typer.echo(f"applied: policy of {applied.name} is {json.dumps(applied.policy, ensure_ascii=False)}", err=True)
 
 
