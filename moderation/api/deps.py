@@ -63,8 +63,10 @@ class SiteCache:
 def freeze_heap() -> None:
     """Exempt what exists now from garbage collection: the engine's vocabularies, word lists and lexicon
     (about 130,000 containers here) live as long as the process, and a full collection scanning them
-    took 86 ms, during which every request in flight waits. Called after start-up and again once the
-    background warm-up has loaded langdetect's profiles."""
+    took 86 ms, during which every request in flight waits. Called by a serving process's background
+    warm-up once everything is loaded, so the collection it starts with is not on the start-up path
+    (tests that build many apps in one process pass their own engine and never freeze).
+    """
     gc.collect()
     gc.freeze()
 
@@ -104,8 +106,6 @@ class Runtime:
         versions = self.engine.versions
         self.metrics.model.labels(versions["model"], versions["normalizer"], versions["lexicon"]).set(1)
         self.metrics.degraded.set(0 if self.engine.model is not None else 1)
-        if engine_factory is None:  # a serving process (tests that build many apps in one process do not freeze)
-            freeze_heap()
 
     def ensure_demo_site(self) -> None:
         with startup_lock(self.url), self.sessions.begin() as session:
