@@ -20,13 +20,13 @@ from moderation.settings import Settings
 from moderation.sites import create_site
 from moderation.storage.tables import Delivery, OutboxMessage
 from moderation.webhooks import SIGNATURE_HEADER, verify
+from tests.apps import app_client
 
 ARTICLE = {"title": "کتابخانه مرکزی شهر بازگشایی شد", "lead": "کتابخانه با ۴۰ هزار جلد کتاب و سالن مطالعه افتتاح شد."}
 
 
 def make_client(tmp_path: Path, engine: ModerationEngine, **overrides: object) -> TestClient:
-    settings = Settings(data_dir=tmp_path, create_demo_site=False, webhook_interval_seconds=3600, **overrides)
-    return TestClient(create_app(settings, engine_factory=lambda _: engine))
+    return app_client(engine, tmp_path, **overrides)
 
 
 def add_site(client: TestClient, name: str, webhook_url: str | None = None) -> tuple[dict[str, str], str]:

@@ -19,14 +19,12 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
-from moderation.api import create_app
 from moderation.engine import APPROVE, REJECT, REVIEW, ArticleText, CommentInput, ModerationEngine
 from moderation.language import LanguageGate, LanguageResult
 from moderation.model.store import sha256_of
-from moderation.settings import Settings
 from moderation.sites import create_site
+from tests.apps import app_client
 from tests.servers import ROOT, free_port, start_server, stop_server
 
 LIBRARY = ArticleText(
@@ -294,8 +292,7 @@ def test_a_stage_over_budget_is_answered_and_shown_by_readyz_and_metrics(
 ) -> None:
     clock = FakeClock()
     slow = build(engine, clock, gate=SlowGate(engine.gate, clock, 250))
-    settings = Settings(data_dir=tmp_path, create_demo_site=False, webhook_interval_seconds=3600)
-    with TestClient(create_app(settings, engine_factory=lambda _: slow)) as client:
+    with app_client(slow, tmp_path) as client:
         with client.app.state.runtime.sessions.begin() as session:  # type: ignore[attr-defined]
             _, key, _ = create_site(session, "slow")
         body = {"comment_id": "s1", "text": CLEAN, "article_id": "a1", "article": {"title": LIBRARY.title}}

@@ -17,10 +17,9 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from moderation.api import create_app
 from moderation.engine import APPROVE, REJECT, REVIEW, ArticleText, CommentInput, Decision, ModerationEngine
-from moderation.settings import Settings
 from moderation.sites import create_site
+from tests.apps import app_client
 
 ARTICLE = ArticleText("کتابخانه مرکزی شهر بازگشایی شد", "کتابخانه با ۴۰ هزار جلد کتاب افتتاح شد.")
 
@@ -107,15 +106,7 @@ def test_extreme_strings_get_a_decision(engine: ModerationEngine, text: str) -> 
 
 @pytest.fixture()
 def api(database_url: str, tmp_path: Path, engine: ModerationEngine) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    config = Settings(
-        data_dir=tmp_path,
-        database_url=database_url,
-        hash_salt="a-long-enough-test-salt-value",
-        create_demo_site=False,
-        webhook_interval_seconds=3600,
-        rate_limit_burst=10**6,
-    )
-    with TestClient(create_app(config, engine_factory=lambda _: engine), raise_server_exceptions=False) as client:
+    with app_client(engine, tmp_path, database_url, raise_server_exceptions=False, rate_limit_burst=10**6) as client:
         with client.app.state.runtime.sessions.begin() as session:  # type: ignore[attr-defined]
             _, key, _ = create_site(session, "property")
         yield client, {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}

@@ -16,10 +16,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from moderation.api import create_app
 from moderation.engine import ModerationEngine
-from moderation.settings import Settings
 from moderation.sites import create_site
+from tests.apps import app_client
 from tests.storage_checks import half_written
 
 ARTICLE = {"title": "کتابخانه مرکزی شهر بازگشایی شد"}
@@ -27,10 +26,7 @@ LONG = "گزارش خوبی بود و کتابخانه تازه واقعا جا�
 
 
 def make_client(tmp_path: Path, engine: ModerationEngine, **overrides: object) -> TestClient:
-    settings = Settings(
-        data_dir=tmp_path, create_demo_site=False, webhook_interval_seconds=3600, rate_limit_burst=10**6, **overrides
-    )
-    return TestClient(create_app(settings, engine_factory=lambda _: engine))
+    return app_client(engine, tmp_path, rate_limit_burst=10**6, **overrides)
 
 
 def post(client: TestClient, headers: dict[str, str], comment_id: str, text: str = LONG):  # type: ignore[no-untyped-def]

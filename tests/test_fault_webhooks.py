@@ -21,13 +21,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from moderation.api import create_app
 from moderation.engine import ModerationEngine
-from moderation.settings import Settings
 from moderation.sites import create_site
 from moderation.storage.tables import Delivery, OutboxMessage
 from moderation.webhooks import SIGNATURE_HEADER, WebhookDispatcher, verify
 from moderation.webhooks.delivery import backoff_seconds
+from tests.apps import app_client
 from tests.servers import free_port
 
 ARTICLE = {"title": "کتابخانه مرکزی شهر بازگشایی شد", "lead": "کتابخانه با ۴۰ هزار جلد کتاب افتتاح شد."}
@@ -97,8 +96,7 @@ def setup(
     tmp_path: Path, engine: ModerationEngine
 ) -> Iterator[tuple[TestClient, dict[str, str], int, ReceiverProcess]]:
     receiver = ReceiverProcess()
-    settings = Settings(data_dir=tmp_path, create_demo_site=False, webhook_interval_seconds=3600)
-    with TestClient(create_app(settings, engine_factory=lambda _: engine)) as client:
+    with app_client(engine, tmp_path) as client:
         runtime = client.app.state.runtime  # type: ignore[attr-defined]
         with runtime.sessions.begin() as session:
             site, key, secret = create_site(session, "hooked", f"http://127.0.0.1:{receiver.port}/hook")

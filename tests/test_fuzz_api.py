@@ -7,21 +7,18 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from moderation.api import create_app
 from moderation.engine import ModerationEngine
-from moderation.settings import Settings
 from moderation.sites import create_site
+from tests.apps import app_client
 
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory, engine: ModerationEngine):  # type: ignore[no-untyped-def]
     folder: Path = tmp_path_factory.mktemp("fuzz")
-    settings = Settings(data_dir=folder, create_demo_site=False, webhook_interval_seconds=3600, rate_limit_burst=10**6)
-    with TestClient(create_app(settings, engine_factory=lambda _: engine)) as client:
+    with app_client(engine, folder, rate_limit_burst=10**6) as client:
         runtime = client.app.state.runtime  # type: ignore[attr-defined]
         with runtime.sessions.begin() as session:
             _, key, _ = create_site(session, "fuzz")

@@ -16,26 +16,17 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
-from moderation.api import create_app
 from moderation.engine import ModerationEngine
-from moderation.settings import Settings
 from moderation.sites import create_site
 from moderation.storage.tables import Comment
+from tests.apps import app_client
 
 JSON = {"Content-Type": "application/json"}
 
 
 @pytest.fixture()
 def client(database_url: str, tmp_path: Path, engine: ModerationEngine) -> Iterator[TestClient]:
-    settings = Settings(
-        data_dir=tmp_path,
-        database_url=database_url,
-        hash_salt="a-long-enough-test-salt-value",
-        create_demo_site=False,
-        webhook_interval_seconds=3600,
-        rate_limit_burst=100_000,
-    )
-    with TestClient(create_app(settings, engine_factory=lambda _: engine), raise_server_exceptions=False) as test:
+    with app_client(engine, tmp_path, database_url, raise_server_exceptions=False, rate_limit_burst=100_000) as test:
         yield test
 
 

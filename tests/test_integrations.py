@@ -13,12 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from moderation.api import create_app
 from moderation.engine import ModerationEngine
 from moderation.integrations import coral, perspective
-from moderation.settings import Settings
 from moderation.sites import SiteError, create_site
 from moderation.storage.tables import Comment, CoralLink, FeedbackExample, ReviewItem, Revision
+from tests.apps import app_client
 
 TENANT, CORAL_SITE = "tenant-1f0c", "site-77aa"
 SECRET = "ems_" + "a1" * 20
@@ -78,8 +77,7 @@ def assert_google_error(response, status: int, google_status: str) -> str:  # ty
 
 @pytest.fixture()
 def client(tmp_path: Path, engine: ModerationEngine):  # type: ignore[no-untyped-def]
-    settings = Settings(data_dir=tmp_path, create_demo_site=False, webhook_interval_seconds=3600)
-    with TestClient(create_app(settings, engine_factory=lambda _: engine)) as test_client:
+    with app_client(engine, tmp_path) as test_client:
         yield test_client
 
 
@@ -731,14 +729,7 @@ def test_cli_links_a_coral_site_and_rotates_its_secret(tmp_path: Path) -> None:
 def test_coral_phase_and_perspective_on_postgresql(
     fresh_postgres_url: str, tmp_path: Path, engine: ModerationEngine
 ) -> None:
-    settings = Settings(
-        data_dir=tmp_path,
-        database_url=fresh_postgres_url,
-        hash_salt="a-long-enough-test-salt-value",
-        create_demo_site=False,
-        webhook_interval_seconds=3600,
-    )
-    with TestClient(create_app(settings, engine_factory=lambda _: engine)) as pg_client:
+    with app_client(engine, tmp_path, fresh_postgres_url) as pg_client:
         runtime = pg_client.app.state.runtime  # type: ignore[attr-defined]
         with runtime.sessions.begin() as session:
             _, api_key, _ = create_site(session, "news-a")

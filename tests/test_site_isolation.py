@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from moderation.api import create_app
 from moderation.engine import ModerationEngine
-from moderation.settings import Settings
 from moderation.sites import create_site
+from tests.apps import app_client
 
 ARTICLE_A = {"title": "کتابخانه مرکزی شهر بازگشایی شد", "lead": "خبر سایت الف"}
 ARTICLE_B = {"title": "نتیجه بازی دیشب", "lead": "خبر سایت ب"}
@@ -23,14 +22,7 @@ ARTICLE_B = {"title": "نتیجه بازی دیشب", "lead": "خبر سایت �
 def two_sites(
     database_url: str, tmp_path: Path, engine: ModerationEngine
 ) -> Iterator[tuple[TestClient, dict[str, str], dict[str, str]]]:
-    settings = Settings(
-        data_dir=tmp_path,
-        database_url=database_url,
-        hash_salt="a-long-enough-test-salt-value",
-        create_demo_site=False,
-        webhook_interval_seconds=3600,
-    )
-    with TestClient(create_app(settings, engine_factory=lambda _: engine)) as client:
+    with app_client(engine, tmp_path, database_url) as client:
         keys = []
         with client.app.state.runtime.sessions.begin() as session:  # type: ignore[attr-defined]
             for name in ("site-a", "site-b"):
