@@ -108,5 +108,8 @@ class GroupCommit[Job, Result]:
         with self.lock(), self.database.begin() as connection:
             results = [self.store(connection, job, scratch) for job in jobs]
         if self.after_commit is not None:
-            self.after_commit(scratch)
+            try:
+                self.after_commit(scratch)
+            except Exception:  # the writes are committed: a failing hook must not make them look failed
+                log.exception("the after-commit hook failed")
         return results
