@@ -35,7 +35,9 @@ def start_server(env: dict[str, str], port: int) -> tuple[subprocess.Popen[str],
     while time.monotonic() < deadline:
         line = process.stdout.readline() if process.stdout else ""
         output.append(line)
-        if "Application startup complete" in line:
+        # Logged once the socket listens; "Application startup complete" comes just before the bind, and a
+        # request sent on it can be refused (more so while the background warm-up holds the GIL).
+        if "Uvicorn running on" in line:
             # keep draining the log so the server never blocks on a full pipe
             threading.Thread(target=_drain, args=(process,), daemon=True).start()
             key = next((o.split(": ")[-1].strip() for o in output if "API key" in o), "")

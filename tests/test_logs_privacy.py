@@ -57,7 +57,7 @@ def test_request_logs_hold_no_comment_text_or_personal_data(tmp_path: Path) -> N
         )
     try:
         deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and "Application startup complete" not in log_path.read_text():
+        while time.monotonic() < deadline and "Uvicorn running on" not in log_path.read_text():  # listening
             assert process.poll() is None, log_path.read_text()[-2000:]
             time.sleep(0.1)
         key = next(line.split(": ")[-1] for line in log_path.read_text().splitlines() if "API key" in line)
