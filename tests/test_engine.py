@@ -104,6 +104,12 @@ def test_spam_with_a_phone_number_is_rejected(engine: ModerationEngine) -> None:
         ("هذا القرار خاطئ تماما ولا يخدم الناس", "non_persian"),
         ("This library is great, thanks for the report", "non_persian"),
         ("kheili khoob shod ke ketabkhune baz shod, merci", "finglish"),
+        # Scripts other than Arabic and Latin were once "undetermined", which the default policy approves.
+        ("Спасибо за статью, очень интересно", "non_persian"),
+        ("תודה על הכתבה המעניינת", "non_persian"),
+        ("非常好的文章，谢谢", "non_persian"),
+        # French with "merci" in it was once called Finglish.
+        ("Merci pour cet article, c'est très intéressant", "non_persian"),
     ],
 )
 def test_other_languages_are_rejected_with_a_reason(engine: ModerationEngine, text: str, code: str) -> None:

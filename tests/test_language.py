@@ -36,6 +36,19 @@ def _detect(gate: LanguageGate, normalizer: PersianNormalizer, text: str) -> str
         ("kheili khoob bood, merci az gozaresh", "fa-Latn"),
         ("in modir ham dozde, hamashoon dozdan", "fa-Latn"),
         ("chera gheymat ha inghadr bala rafte?", "fa-Latn"),
+        # Other Latin-script languages, even with a word Finglish also uses (merci) or without accents.
+        ("Merci beaucoup pour cet article, c'est très intéressant et bien écrit", "fr"),
+        ("Merci pour cet article, bravo", "fr"),
+        ("Bu haber çok güzel, teşekkür ederim, gerçekten faydalı bir yazı", "tr"),
+        ("Danke für den Artikel, sehr interessant und gut geschrieben", "de"),
+        ("Gracias por el artículo, muy interesante y bien escrito", "es"),
+        # Other scripts: named by langdetect, never "und" (which a policy may approve).
+        ("Спасибо за статью, очень интересно", "ru"),
+        ("Ευχαριστώ πολύ για το άρθρο", "el"),
+        ("תודה על הכתבה המעניינת", "he"),
+        ("बहुत अच्छा लेख है", "hi"),
+        ("좋은 기사 감사합니다", "ko"),
+        ("عالی بود، Спасибо", "fa"),  # mostly Persian
         ("😀😀😀", "und"),
         ("۱۲۳۴", "und"),
         ("!!!", "und"),
@@ -44,6 +57,12 @@ def _detect(gate: LanguageGate, normalizer: PersianNormalizer, text: str) -> str
 )
 def test_language_table(gate: LanguageGate, normalizer: PersianNormalizer, text: str, language: str) -> None:
     assert _detect(gate, normalizer, text) == language
+
+
+def test_another_script_without_langdetect_is_named_by_its_script(normalizer: PersianNormalizer) -> None:
+    gate = LanguageGate(use_langdetect=False)
+    assert _detect(gate, normalizer, "Спасибо за статью") == "und-Cyrl"
+    assert _detect(gate, normalizer, "ありがとうございます") == "und-Jpan"
 
 
 def test_identification_is_deterministic(gate: LanguageGate, normalizer: PersianNormalizer) -> None:

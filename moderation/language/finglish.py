@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from moderation.language.wordlists import AMBIGUOUS_LATIN_WORDS, ENGLISH_WORDS, FINGLISH_WORDS
+from moderation.language.wordlists import AMBIGUOUS_LATIN_WORDS, ENGLISH_WORDS, EUROPEAN_WORDS, FINGLISH_WORDS
 
 _LATIN_WORD_RE = re.compile(r"[a-z][a-z']*[0-9]?[a-z']*")
+# A Latin word with a letter carrying a diacritic (é, ç, ü, ñ, ş…): French, Turkish, German, Spanish
+# write them; Finglish does not.
+_ACCENTED = "\u00e0-\u00f6\u00f8-\u024f"
+_ACCENTED_WORD_RE = re.compile(f"[a-z{_ACCENTED}']*[{_ACCENTED}][a-z{_ACCENTED}']*")
 
 # Spelling patterns of Persian morphology and sounds typed in Latin letters.
 _FINGLISH_PATTERNS = [
@@ -29,10 +33,11 @@ class FinglishScore:
     finglish: float
     english: float
     words: int
+    european: float = 0.0  # words of another European language: accented, or frequent in one
 
     @property
     def is_finglish(self) -> bool:
-        return self.finglish >= 1.0 and self.finglish > self.english
+        return self.finglish >= 1.0 and self.finglish > self.english and self.finglish > self.european
 
 
 def score_finglish(text: str) -> FinglishScore:
@@ -53,4 +58,5 @@ def score_finglish(text: str) -> FinglishScore:
                 finglish += 0.6
             if any(p.search(bare) for p in _ENGLISH_PATTERNS):
                 english += 0.6
-    return FinglishScore(finglish, english, len(words))
+    european = len(_ACCENTED_WORD_RE.findall(text.lower())) + sum(word in EUROPEAN_WORDS for word in words)
+    return FinglishScore(finglish, english, len(words), float(european))

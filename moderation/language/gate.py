@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -26,7 +27,7 @@ from moderation.language.wordlists import (
     URDU_WORDS,
 )
 
-GATE_VERSION = "1.0.0"
+GATE_VERSION = "1.1.0"  # 1.1: other scripts named (not "und"); French, Turkish… no longer Finglish
 PERSIAN = "fa"
 FINGLISH = "fa-Latn"
 UNDETERMINED = "und"
@@ -34,6 +35,26 @@ UNDETERMINED = "und"
 # Arabic-script *letters* (not digits ۰-۹ ٠-٩ or punctuation ، ؟ ؛)
 _ARABIC_SCRIPT_RE = re.compile(r"[\u0621-\u064A\u066E-\u06D3\u06D5\u06EE\u06EF\u06FA-\u06FF\u0750-\u077F\u08A0-\u08FF]")
 _LATIN_RE = re.compile(r"[A-Za-z]")
+# Letters of every other script (Cyrillic, Greek, Hebrew, Devanagari, CJK…): word characters that are not
+# digits, the underscore, Latin letters or letters of the Arabic-script blocks.
+_OTHER_SCRIPT_RE = re.compile(
+    r"[^\W\d_A-Za-z\u00aa\u00b5\u00ba\u00c0-\u02af\u1e00-\u1eff"
+    r"\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]"
+)
+# ISO 15924 codes for a text in another script when langdetect cannot name its language (`und-Cyrl`).
+_SCRIPT_CODES = {
+    "CYRILLIC": "Cyrl",
+    "GREEK": "Grek",
+    "HEBREW": "Hebr",
+    "DEVANAGARI": "Deva",
+    "CJK": "Hani",
+    "HIRAGANA": "Jpan",
+    "KATAKANA": "Jpan",
+    "HANGUL": "Hang",
+    "THAI": "Thai",
+    "ARMENIAN": "Armn",
+    "GEORGIAN": "Geor",
+}
 _ARABIC_SCRIPT_WORD_RE = re.compile(r"[\u0621-\u064A\u0671-\u06D3\u06D5\u200c]+")
 # Arabic's definite article glued to a word: الكتاب, والشموخ, بالعربية
 _PERSIAN_FORMS = frozenset("یکپچژگ")  # Persian (and Urdu) letter forms Arabic never uses
@@ -98,9 +119,13 @@ class LanguageGate:
         """Language of `text` (cleaned of invisible characters, links and handles blanked)."""
         arabic_script = len(_ARABIC_SCRIPT_RE.findall(text))
         latin = len(_LATIN_RE.findall(text))
+        other = len(_OTHER_SCRIPT_RE.findall(text))
         letters = arabic_script + latin
-        if letters < 2:
+        if letters + other < 2:
             return LanguageResult(UNDETERMINED, 1.0, "empty")
+        if other > letters:
+            # Russian, Hebrew, Chinese…: never Persian, and never "undetermined" (which a policy approves).
+            return self._other_script(text, other / (letters + other))
         if latin > arabic_script:
             if arabic_script >= 0.3 * letters:
                 # Persian with some English words is Persian.
@@ -120,10 +145,21 @@ class LanguageGate:
         if finglish.english >= 1.0 and finglish.english >= 0.3 * finglish.words:
             return LanguageResult("en", round(share * min(1.0, 0.5 + finglish.english / finglish.words), 3), "words")
         asked = self._ask_langdetect(text, fallback="en", share=share)
-        if asked.language != "en" and finglish.finglish > 0:
-            # Latin text that is not English, on a Persian news site, with Finglish
-            # spellings in it: Finglish (langdetect does not know it).
+        if asked.language != "en" and finglish.finglish > finglish.european:
+            # Latin text that is not English, on a Persian news site, with Finglish spellings in it and
+            # fewer words of French, Turkish, German…: Finglish (langdetect does not know it).
             return LanguageResult(FINGLISH, round(0.6 * share, 3), "finglish")
+        return asked
+
+    # -- other scripts ----------------------------------------------------------
+
+    def _other_script(self, text: str, share: float) -> LanguageResult:
+        letter = _OTHER_SCRIPT_RE.search(text)
+        name = unicodedata.name(letter.group(), "") if letter else ""
+        fallback = f"{UNDETERMINED}-{_SCRIPT_CODES.get(name.split(' ')[0], 'Zzzz')}"
+        asked = self._ask_langdetect(text, fallback=fallback, share=share)
+        if asked.language in (PERSIAN, FINGLISH, UNDETERMINED):
+            return LanguageResult(fallback, asked.confidence, "script")
         return asked
 
     # -- Arabic script --------------------------------------------------------

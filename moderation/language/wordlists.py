@@ -15,6 +15,7 @@ ARABIC_WORDS = _words("arabic_words")
 URDU_WORDS = _words("urdu_words")
 ENGLISH_WORDS = _words("english_words")
 FINGLISH_WORDS = _words("finglish_words")
+EUROPEAN_WORDS = _words("european_words")  # French, Spanish, German, Italian, Portuguese, Turkish, Dutch
 
 # Words common in both English and Finglish (in = "this", to = "you", be = "to",
 # man = "I"): weak evidence either way.
