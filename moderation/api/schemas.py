@@ -77,7 +77,11 @@ class ReasonOut(BaseModel):
 
 
 class LanguageOut(BaseModel):
-    code: str | None = None
+    code: str | None = Field(
+        default=None,
+        description="ISO 639-1 (fa, ar, ur, en, ru…); fa-Latn: Persian in Latin letters (Finglish); "
+        "und-<script> (und-Cyrl…): another script whose language was not named; und: no letters.",
+    )
     confidence: float | None = None
     method: str | None = None
 
