@@ -606,6 +606,9 @@ def calibrate(
         float, typer.Option("--target-recall", help="Keep at least this share of a category's rejections in review.")
     ] = 0.98,
     min_items: Annotated[int, typer.Option("--min-items", help="Fewest reviewed items to propose anything.")] = 20,
+    max_step: Annotated[
+        float, typer.Option("--max-step", help="The most a threshold moves in one run (1 or more: no limit).")
+    ] = 0.25,
     since: SinceOption = None,
     models: ModelsDir = None,
     name: ModelName = "moderation",
@@ -627,6 +630,8 @@ def calibrate(
         raise CliError("--target-precision and --target-recall are between 0.5 and 1")
     if min_items < 1:
         raise CliError("--min-items is at least 1")
+    if max_step <= 0:
+        raise CliError("--max-step is positive")
     with _reported(ModelStoreError):
         stored = ModelStore(_settings(models=models).models_dir).resolve(name, version)
     moment = _since(since)
@@ -638,7 +643,7 @@ def calibrate(
         raise CliError(f"cannot read the database: {str(error).splitlines()[0]}") from None
     items, skipped = reviewed_items(records, stored.label)
     current = current_thresholds(info.policy, stored.manifest.get("thresholds", {}))
-    result = propose(items, current, target_precision, target_recall, min_items)
+    result = propose(items, current, target_precision, target_recall, min_items, max_step=max_step)
     result = replace(result, skipped=dict(skipped))
     overrides = policy_with(info.policy, result)
     if as_json:

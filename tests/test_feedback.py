@@ -331,7 +331,7 @@ CURRENT = {"insult": Thresholds(0.16, 0.88), "spam": Thresholds(0.62, 0.62)}
 
 
 def test_calibrate_proposes_and_measures_automation_and_error() -> None:
-    result = calibrate(_items(30, 30), CURRENT, 0.98, 0.98)
+    result = calibrate(_items(30, 30), CURRENT, 0.98, 0.98, max_step=None)
     insult = next(c for c in result.categories if c.category == "insult")
     # every item from 0.50 up was rejected for insult: reject from there; 98 % of 30 rejections is all 30,
     # so review may rise to the lowest of them; nothing approved lies above it
@@ -346,8 +346,27 @@ def test_calibrate_proposes_and_measures_automation_and_error() -> None:
     mixed = [*_items(30, 30), Reviewed({"insult": 0.6, "spam": 0.05}, False, frozenset())]  # one approval at 0.6
     insult = next(c for c in calibrate(mixed, CURRENT, 0.98, 0.98).categories if c.category == "insult")
     assert insult.proposed.reject == 0.88  # above the approval only 9 items remain, fewer than 20: kept
-    insult = next(c for c in calibrate(mixed, CURRENT, 0.98, 0.98, min_items=5).categories if c.category == "insult")
+    insult = next(
+        c
+        for c in calibrate(mixed, CURRENT, 0.98, 0.98, min_items=5, max_step=None).categories
+        if c.category == "insult"
+    )
     assert (insult.proposed.reject, insult.reject_support) == (0.605, 9)  # the cut moves above the approval
+
+
+def test_a_threshold_moves_at_most_max_step_per_run() -> None:
+    # the evidence says reject from 0.50 and review from 0.50 (current 0.88 and 0.16)
+    insult = next(c for c in calibrate(_items(30, 30), CURRENT, 0.98, 0.98).categories if c.category == "insult")
+    assert insult.proposed == Thresholds(0.41, 0.63)  # 0.16 + 0.25, 0.88 - 0.25
+    # measured at the capped cuts: the 4 insults scored 0.63 … 0.645 (all rejected); all 30 above 0.41
+    assert (insult.reject_precision, insult.reject_support, insult.review_recall) == (1.0, 4, 1.0)
+    assert any("reject threshold moved by at most 0.25" in note and "0.5000" in note for note in insult.notes)
+    assert any("review threshold moved by at most 0.25" in note for note in insult.notes)
+    wide = calibrate(_items(30, 30), CURRENT, 0.98, 0.98, max_step=0.5)
+    small = next(c for c in wide.categories if c.category == "insult")
+    assert small.proposed == Thresholds(0.5, 0.5) and not small.notes  # within the step: as the evidence says
+    with pytest.raises(ValueError, match="maximum step"):
+        calibrate(_items(30, 30), CURRENT, 0.98, 0.98, max_step=0)
 
 
 def test_calibrate_refuses_with_too_few_reviewed_items() -> None:
@@ -406,7 +425,16 @@ def test_calibrate_command_changes_the_policy_only_with_yes(tmp_path: Path, engi
     proposal = json.loads(asked.stdout)
     insult = next(c for c in proposal["categories"] if c["category"] == "insult")
     assert insult["changed"] and insult["proposed"]["reject"] < insult["current"]["reject"]
+    assert insult["current"]["reject"] - insult["proposed"]["reject"] <= 0.25 + 1e-9  # the default step
     assert proposal["proposed"]["automatic"] > proposal["current"]["automatic"] == 0
+    small = runner.invoke(
+        app, ["calibrate", "--site", "calib", "--min-items", "5", "--max-step", "0.01", "--json"], env=env
+    )
+    small_insult = next(c for c in json.loads(small.stdout)["categories"] if c["category"] == "insult")
+    assert round(insult["current"]["reject"] - small_insult["proposed"]["reject"], 4) == 0.01
+    assert any("moved by at most 0.01" in note for note in small_insult["notes"])
+    bad_step = runner.invoke(app, ["calibrate", "--site", "calib", "--max-step", "0"], env=env)
+    assert bad_step.exit_code != 0 and "--max-step is positive" in str(bad_step.exception)
     assert "not applied" in asked.stderr
     assert policy() == {}  # nothing changed without --yes
 

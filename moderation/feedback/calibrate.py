@@ -13,6 +13,11 @@ threshold was never seen by a human and is assumed at least as clear-cut.
 - review: the highest score that still keeps `target_recall` of the items rejected for this
   category in front of a human.
 
+A threshold moves at most `max_step` per run (default 0.25): the evidence covers only the band humans
+saw, and one batch of reviews, possibly skewed by one news event, should not turn a category from
+"always reviewed" into "never reviewed" (0.39 → 0.9996 for accusations was seen). A capped move says so
+in its notes; running again after more reviews moves it further.
+
 The expected automation and error are measured on the verdict: an automatic decision is an error
 when it differs from the moderator's.
 """
@@ -31,6 +36,7 @@ DEFAULT_TARGET_PRECISION = 0.98
 DEFAULT_TARGET_RECALL = 0.98
 MIN_ITEMS = 20  # fewer reviewed items than this say too little to move a threshold
 MIN_POSITIVES = 10  # rejected-for-this-category items needed to estimate recall
+DEFAULT_MAX_STEP = 0.25  # the most a threshold moves in one run
 
 
 @dataclass(frozen=True)
@@ -151,6 +157,24 @@ def propose_review(
     return threshold, sum(1 for s in ordered if s >= threshold) / len(ordered)
 
 
+def _step(current: float, wanted: float, max_step: float | None, which: str, notes: list[str]) -> float:
+    """`wanted`, or the value `max_step` from `current` in its direction (and a note saying so)."""
+    if max_step is None or abs(wanted - current) <= max_step:
+        return wanted
+    capped = round(current + max_step if wanted > current else current - max_step, 4)
+    notes.append(
+        f"{which} threshold moved by at most {max_step:g} this run ({current:.4f} → {capped:.4f}; "
+        f"the reviews point to {wanted:.4f}): run again after more reviews"
+    )
+    return capped
+
+
+def _cut_precision(pairs: Sequence[tuple[float, bool]], threshold: float) -> tuple[float | None, int]:
+    """(share rejected, count) of the items scored at or above `threshold`."""
+    above = [rejected for score, rejected in pairs if score >= threshold]
+    return (sum(above) / len(above) if above else None), len(above)
+
+
 def simulate(items: Iterable[Reviewed], thresholds: Mapping[str, Thresholds]) -> Simulation:
     """The verdict each reviewed item would get under `thresholds`, compared with the moderator's."""
     count = automatic = wrongly_published = wrongly_rejected = 0
@@ -183,10 +207,15 @@ def calibrate(
     target_recall: float = DEFAULT_TARGET_RECALL,
     min_items: int = MIN_ITEMS,
     min_positives: int = MIN_POSITIVES,
+    max_step: float | None = DEFAULT_MAX_STEP,
 ) -> Calibration:
-    """Proposed thresholds per category, and what current and proposed ones do to the reviewed items."""
+    """Proposed thresholds per category, and what current and proposed ones do to the reviewed items.
+
+    `max_step`: the most a threshold moves from its current value (None: as far as the evidence says)."""
     if not 0.5 <= target_precision <= 1.0 or not 0.5 <= target_recall <= 1.0:
         raise ValueError("target precision and recall are between 0.5 and 1")
+    if max_step is not None and max_step <= 0:
+        raise ValueError("the maximum step is positive")
     proposals = []
     for category in CATEGORIES:
         if category not in current:
@@ -215,7 +244,11 @@ def calibrate(
                         f"were rejected for {category}"
                     )
                 elif found < now.reject:
-                    reject = found
+                    reject = _step(now.reject, found, max_step, "reject", notes)
+                    if reject != found:  # measured at the cut actually proposed
+                        precision, support = _cut_precision(
+                            [(score, category in item.positive) for score, item in scored], reject
+                        )
                 else:
                     notes.append("the reviewed items support no lower reject threshold")
             found_review, recall = propose_review(positives, target_recall, min_positives)
@@ -224,7 +257,9 @@ def calibrate(
                     f"only {len(positives)} items rejected for {category} (< {min_positives}): review threshold kept"
                 )
             else:
-                review = found_review
+                review = _step(now.review, found_review, max_step, "review", notes)
+                if review != found_review:
+                    recall = sum(1 for score in positives if score >= review) / len(positives)
         if reject is not None and review > reject:
             review = reject
         proposed = Thresholds(round(review, 4), round(reject, 4) if reject is not None else None)
