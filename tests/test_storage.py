@@ -3,18 +3,20 @@ replays and revises comments; concurrent writers never duplicate a comment."""
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, inspect, select
+from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from moderation.comments import Author, CommentService, Conflict, ModerationRequest
 from moderation.engine import ArticleText, ModerationEngine
 from moderation.sites import authenticate, create_site, rotate_key
-from moderation.storage import build_engine, upgrade
+from moderation.storage import build_engine, migrate, upgrade
 from moderation.storage.tables import Base, Comment, OutboxMessage, ReviewItem, Revision
 
 ARTICLE = ArticleText(
@@ -260,3 +262,38 @@ def test_postgresql_has_no_checkpointer_thread(database_url: str) -> None:
     assert (checkpointer._thread is None) == (database.dialect.name == "postgresql")
     checkpointer.stop()
     database.dispose()
+
+
+def _backend_pid(engine) -> int:  # type: ignore[no-untyped-def]
+    with engine.connect() as connection:
+        return int(connection.scalar(text("SELECT pg_backend_pid()")))
+
+
+def _terminate(url: str, pid: int) -> None:
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    admin.dispose()
+
+
+def test_postgresql_connection_idle_past_the_ping_age_is_checked_and_replaced(fresh_postgres_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(migrate, "IDLE_PING_SECONDS", 0.2)
+    engine = build_engine(fresh_postgres_url)
+    broken = _backend_pid(engine)
+    _terminate(fresh_postgres_url, broken)  # as a database restart does to every connection
+    time.sleep(0.3)
+    assert _backend_pid(engine) != broken  # pinged, found dead, replaced: the request never saw it
+    engine.dispose()
+
+
+def test_postgresql_connection_in_steady_use_is_not_pinged(fresh_postgres_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # The other side of the trade: a connection that broke within the ping age fails its one request
+    # (the API answers 503), and SQLAlchemy then replaces the pool's connections.
+    monkeypatch.setattr(migrate, "IDLE_PING_SECONDS", 60.0)
+    engine = build_engine(fresh_postgres_url)
+    broken = _backend_pid(engine)
+    _terminate(fresh_postgres_url, broken)
+    with pytest.raises(OperationalError):
+        _backend_pid(engine)
+    assert _backend_pid(engine) != broken
+    engine.dispose()

@@ -6,6 +6,7 @@ import fcntl
 import hashlib
 import tempfile
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import DisconnectionError
 
 from moderation.storage.checkpoint import SAFETY_NET_PAGES
 
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Starlette's threadpool runs up to 40 requests at once; each holds a connection while it reads.
 SQLITE_POOL_SIZE = 40
+# A PostgreSQL connection idle this long is checked before use (see `_ping_when_idle`).
+IDLE_PING_SECONDS = 1.0
 # Migrations form one chain named 0001, 0002, …: the newest file is the head (a test checks this is
 # what Alembic says). Knowing it without importing Alembic saves most of a second at every start-up.
 HEAD_REVISION = max(path.name[:4] for path in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
@@ -55,7 +59,35 @@ def build_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)
+    engine = create_engine(url, pool_size=10, max_overflow=10, pool_use_lifo=True, hide_parameters=True)
+    _ping_when_idle(engine, IDLE_PING_SECONDS)
+    return engine
+
+
+def _ping_when_idle(engine: Engine, seconds: float) -> None:
+    """Check a pooled connection before use only when it has been idle `seconds` (what `pool_pre_ping` does
+    on every checkout, which cost a round trip per request). A connection broken by a database restart is
+    then replaced before a request gets it; one that breaks while busy fails its request with a 503, and
+    SQLAlchemy then replaces every connection of the pool. The pool is LIFO: under load the same few
+    connections stay in use and are never pinged; idle ones sink to the bottom.
+    """
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _used(_dbapi_connection, record) -> None:
+        record.info["used_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection, record, _proxy) -> None:
+        if time.monotonic() - record.info.get("used_at", 0.0) < seconds:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            dbapi_connection.rollback()  # no transaction left open by the ping
+        except Exception as error:  # any failure: the pool discards this connection and connects anew
+            raise DisconnectionError(str(error)) from error
 
 
 def alembic_config(url: str) -> Config:
