@@ -32,7 +32,8 @@ HEAD_REVISION = max(path.name[:4] for path in (MIGRATIONS / "versions").glob("[0
 
 
 def build_engine(url: str) -> Engine:
-    """SQLite in WAL mode with a busy timeout and foreign keys; PostgreSQL with a checked pool.
+    """SQLite in WAL mode with a busy timeout and foreign keys; PostgreSQL with a pool that checks a
+    connection idle for a second before use.
 
     `hide_parameters`: a database error's message never carries the statement's values (comment text,
     names) into the log. The SQLite pool holds as many connections as the request threads use at once:
