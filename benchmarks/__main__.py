@@ -87,6 +87,13 @@ def rows(report: dict[str, Any]) -> list[tuple[str, str]]:
             )
         cpu = f"{figures['cpu_ms_per_request']:g}"
         out.append((f"HTTP {label}: server CPU ms per request at {h['rates'][0]} req/s", cpu))
+        if "database_cpu_ms_per_request" in figures:
+            out.append(
+                (
+                    f"HTTP {label}: PostgreSQL's own CPU ms per request at {h['rates'][0]} req/s (a lower bound)",
+                    f"{figures['database_cpu_ms_per_request']:g}",
+                )
+            )
         if name != "bare_fastapi":
             out.append((f"HTTP {label}: start-up to /healthz, s", f"{figures['startup_s']:g}"))
             out.append((f"HTTP {label}: RSS per worker after the load, MB", f"{figures['rss_mb_per_worker']:g}"))

@@ -124,8 +124,19 @@ def _rss_per_worker(pid: int, workers: int) -> float:
 def _cpu_seconds(pid: int) -> float:
     """CPU time (user + system) used so far by a server: the process and its workers."""
     found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return _processes_cpu_seconds([pid, *(int(p) for p in found)])
+
+
+def _postgres_cpu_seconds() -> float:
+    """CPU time used so far by the machine's PostgreSQL processes (it shares the two cores with the
+    service). A backend that exits meanwhile takes its time with it: a lower bound."""
+    found = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout.split()
+    return _processes_cpu_seconds([int(p) for p in found])
+
+
+def _processes_cpu_seconds(pids: list[int]) -> float:
     total = 0
-    for process in [pid, *(int(p) for p in found)]:
+    for process in pids:
         try:
             fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
@@ -144,8 +155,12 @@ def _own_rss(pid: int) -> float:
     return float("nan")
 
 
-def run_config(app: str, env: dict[str, str], workers: int, key: str | None, tag: str) -> dict[str, Any]:
-    """RUNS fresh server starts; each: start-up, every fixed rate, the closed-loop maximum, RSS. Medians."""
+def run_config(
+    app: str, env: dict[str, str], workers: int, key: str | None, tag: str, database_cpu: bool = False
+) -> dict[str, Any]:
+    """RUNS fresh server starts; each: start-up, every fixed rate, the closed-loop maximum, RSS. Medians.
+
+    `database_cpu`: also the PostgreSQL server's CPU per request at the first rate."""
     samples: dict[str, list[float]] = {}
 
     def add(name: str, value: float) -> None:
@@ -157,10 +172,13 @@ def run_config(app: str, env: dict[str, str], workers: int, key: str | None, tag
             api_key = key or "x"
             load(url, api_key, 50, 8, f"{tag}-warm-{run}-{uuid.uuid4().hex[:6]}")  # first requests warm caches
             for rate in RATES:
-                cpu_before = _cpu_seconds(process.pid)
+                cpu_before, database_before = _cpu_seconds(process.pid), _postgres_cpu_seconds()
                 row = load(url, api_key, rate, 64, f"{tag}-{rate}-{uuid.uuid4().hex[:6]}")
                 if rate == RATES[0] and row["completed"]:  # below saturation: the server's own cost per request
                     add("cpu_ms_per_request", (_cpu_seconds(process.pid) - cpu_before) * 1000 / row["completed"])
+                    if database_cpu:
+                        used = _postgres_cpu_seconds() - database_before
+                        add("database_cpu_ms_per_request", used * 1000 / row["completed"])
                 add(f"rate_{rate}_throughput_rps", row["throughput_rps"])
                 add(f"rate_{rate}_p50_ms", row["p50_ms"])
                 add(f"rate_{rate}_p99_ms", row["p99_ms"])
@@ -207,7 +225,7 @@ def suite() -> dict[str, Any]:
     else:
         env = {**common, "MODERATION_DATABASE_URL": url_pg, "MODERATION_HASH_SALT": "benchmark-salt-0123456789"}
         try:
-            report["postgresql"] = run_config("service:app", env, WORKERS, site_key(env), "pg")
+            report["postgresql"] = run_config("service:app", env, WORKERS, site_key(env), "pg", database_cpu=True)
         finally:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
