@@ -209,3 +209,17 @@ def test_passwords_are_argon2id_and_session_tokens_are_stored_only_as_hashes(wor
         keys = list(session.scalars(select(UserSession.token_hash)))
     assert stored_hash.startswith("$argon2id$") and PASSWORD not in stored_hash
     assert hashlib.sha256(token.encode()).hexdigest() in keys and token not in keys
+
+
+def test_the_queue_names_other_languages_in_persian(world) -> None:  # type: ignore[no-untyped-def]
+    client, runtime, keys = world
+    from moderation.sites import set_policy
+
+    with runtime.sessions.begin() as session:  # this site reviews other languages instead of rejecting them
+        set_policy(session, "news-a", {"language": {"other_language_action": "review"}})
+    runtime.site_cache.clear()
+    body = {"comment_id": "ru1", "text": "Спасибо за статью, очень интересно", "article_id": "a1"}
+    answer = client.post("/v1/moderate", headers=keys["news-a"], json=body).json()
+    assert answer["state"] == "pending_review" and answer["decision"]["language"]["code"] == "ru"
+    login(client, "ali")
+    assert "روسی" in client.get("/moderator/").text

@@ -48,7 +48,27 @@ EVENT_LABELS = {
     "decided": "تصمیم ناظر",
     "reopened": "بازگشایی",
 }
+# The queue's language filter offers these; `language_label` also names the other languages the gate reports.
 LANGUAGE_LABELS = {"fa": "فارسی", "fa-Latn": "فینگلیش", "ar": "عربی", "ur": "اردو", "en": "انگلیسی", "und": "نامعلوم"}
+OTHER_LANGUAGE_LABELS = {
+    "ps": "پشتو",
+    "ku": "کردی",
+    "tr": "ترکی",
+    "ru": "روسی",
+    "fr": "فرانسوی",
+    "de": "آلمانی",
+    "es": "اسپانیایی",
+    "it": "ایتالیایی",
+    "zh-cn": "چینی",
+    "he": "عبری",
+}
+
+
+def language_label(code: str | None) -> str:
+    """Persian name of a language code; `und-Cyrl` (a script, no language named) reads "نامعلوم (Cyrl)"."""
+    if code and code.startswith("und-"):
+        return f"{LANGUAGE_LABELS['und']} ({code[4:]})"
+    return label(code, {**LANGUAGE_LABELS, **OTHER_LANGUAGE_LABELS})
 
 
 def persian_digits(value: object) -> str:
@@ -109,7 +129,7 @@ FILTERS = {
     "reason_label": label,
     "state_label": lambda code: label(code, STATE_LABELS),
     "event_label": lambda code: label(code, EVENT_LABELS),
-    "language_label": lambda code: label(code, LANGUAGE_LABELS),
+    "language_label": language_label,
     "percent": lambda value: persian_digits(f"{value * 100:.1f}٪") if value is not None else "—",
 }
 GLOBALS = {
