@@ -235,9 +235,8 @@ def calibrate(
             if now.reject is None:
                 notes.append("never auto-rejects on this site: no reject threshold proposed")
             else:
-                found, precision, support = propose_reject(
-                    [(score, category in item.positive) for score, item in scored], target_precision, min_items
-                )
+                pairs = [(score, category in item.positive) for score, item in scored]
+                found, precision, support = propose_reject(pairs, target_precision, min_items)
                 if found is None:
                     notes.append(
                         f"no score above which ≥ {target_precision:.0%} of ≥ {min_items} reviewed items "
@@ -246,9 +245,7 @@ def calibrate(
                 elif found < now.reject:
                     reject = _step(now.reject, found, max_step, "reject", notes)
                     if reject != found:  # measured at the cut actually proposed
-                        precision, support = _cut_precision(
-                            [(score, category in item.positive) for score, item in scored], reject
-                        )
+                        precision, support = _cut_precision(pairs, reject)
                 else:
                     notes.append("the reviewed items support no lower reject threshold")
             found_review, recall = propose_review(positives, target_recall, min_positives)

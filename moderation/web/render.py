@@ -62,13 +62,14 @@ OTHER_LANGUAGE_LABELS = {
     "zh-cn": "چینی",
     "he": "عبری",
 }
+_ALL_LANGUAGE_LABELS = {**LANGUAGE_LABELS, **OTHER_LANGUAGE_LABELS}
 
 
 def language_label(code: str | None) -> str:
     """Persian name of a language code; `und-Cyrl` (a script, no language named) reads "نامعلوم (Cyrl)"."""
     if code and code.startswith("und-"):
         return f"{LANGUAGE_LABELS['und']} ({code[4:]})"
-    return label(code, {**LANGUAGE_LABELS, **OTHER_LANGUAGE_LABELS})
+    return label(code, _ALL_LANGUAGE_LABELS)
 
 
 def persian_digits(value: object) -> str:
